@@ -1,0 +1,140 @@
+/**
+ * The container simulator's public contract: the types the facade (`src/sim/index.ts`) speaks.
+ * The local server and the tests depend on these shapes only, never on the simulator's internals.
+ */
+
+/** A source of time. The simulator, its containers' `Date`, and the rate limiter all read it. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch, as `Date.now()`. */
+  now(): number;
+  /** Calls `callback` once the clock reaches `now() + delayMs`. Returns a function that cancels it. */
+  setTimer(delayMs: number, callback: () => void): () => void;
+}
+
+/** Where the simulator writes its log lines. Injected, so a server can print them and a test can collect them. */
+export interface SimLogger {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+/** Options for {@link Simulator}. Every field but `functionsDir` has a platform-like default. */
+export interface SimulatorOptions {
+  /** Directory holding one `<name>.ts` (or `.js`/`.mts`) file per function, as netlify.toml's `[functions] directory`. */
+  functionsDir: string;
+  /** Time source. Default: the system clock. A manual clock lets tests advance time instead of sleeping. */
+  clock?: Clock;
+  /** How long an idle container lives before it is reaped. Default 600_000 (10 min, DESIGN.md §2). */
+  idleTimeoutMs?: number;
+  /** Invocation time limit. Default 60_000 (Netlify synchronous functions). */
+  timeoutMs?: number;
+  /** Per-container memory limit. Default 1024 (Netlify default). */
+  memoryLimitMb?: number;
+  /** Maximum containers per function; requests beyond it are throttled (429). Default: unlimited. */
+  maxConcurrency?: number;
+  /** Extra environment variables every container sees (for example `URL`, `NETLIFY_BLOBS_CONTEXT`). */
+  env?: Record<string, string>;
+  /** Log sink. Default: silent. */
+  logger?: SimLogger;
+}
+
+/** Which handler API a function uses. */
+export type HandlerApi = 'v1' | 'v2';
+
+/** A function the simulator found and bundled. */
+export interface FunctionInfo {
+  name: string;
+  api: HandlerApi;
+  /** A v2 function's `config.path`, if it sets one. */
+  configPath?: string | string[];
+  /** Content hash of the esbuild bundle; it changes when the source (or anything it imports) changes. */
+  bundleHash: string;
+  bundleBytes: number;
+}
+
+/** Options for one invocation. */
+export interface InvokeOptions {
+  /** The client's IP, as Netlify passes it (v2 `context.ip`, v1 `x-nf-client-connection-ip`). Default 127.0.0.1. */
+  clientIp?: string;
+  /** Request id to use; default: a fresh one. */
+  requestId?: string;
+}
+
+/** How an invocation ended. */
+export type InvocationOutcome =
+  | 'ok'
+  | 'handler-error' // the handler threw or rejected: error response, container stays warm
+  | 'init-error' // module top level threw: container discarded
+  | 'timeout' // exceeded timeoutMs: container reset (its /tmp kept)
+  | 'crash' // uncaught exception or process.exit: container killed
+  | 'out-of-memory' // exceeded memoryLimitMb: container killed
+  | 'throttled'; // maxConcurrency reached: 429, no container used
+
+/** Work still in flight when a container froze. */
+export interface PendingWork {
+  kind: 'http-request' | 'timer';
+  /** For requests. */
+  method?: string;
+  url?: string;
+  /** For timers: the delay it was scheduled with. */
+  delayMs?: number;
+  /** Which invocation started it. */
+  requestId: string;
+}
+
+/** What the platform's REPORT line carries, plus what the container left behind at freeze. */
+export interface InvocationReport {
+  requestId: string;
+  functionName: string;
+  containerId: string;
+  outcome: InvocationOutcome;
+  coldStart: boolean;
+  /** Time spent in the INIT phase (module evaluation), on cold starts only. */
+  initDurationMs?: number;
+  durationMs: number;
+  billedDurationMs: number;
+  memorySizeMb: number;
+  maxMemoryUsedMb: number;
+  /** Work left in flight when the container froze after this invocation. Empty when it was killed or reset. */
+  pendingAtFreeze: PendingWork[];
+  /** For outcomes other than 'ok': what went wrong, as the platform would log it. */
+  errorMessage?: string;
+}
+
+/** What {@link Simulator.invoke} resolves with, as soon as the response is available. */
+export interface InvocationResult {
+  requestId: string;
+  containerId: string;
+  coldStart: boolean;
+  /** The response. A streamed v2 body streams. */
+  response: Response;
+  /**
+   * Settles when the container froze (or was killed) after this invocation: for v2, only after the
+   * `waitUntil` promises settled, although the response went out at once. Never rejects.
+   */
+  done: Promise<InvocationReport>;
+}
+
+/** Lifecycle state of a container. */
+export type ContainerState = 'initializing' | 'busy' | 'frozen' | 'stopped';
+
+/** A point-in-time view of one container, for `/__sim/containers` and tests. */
+export interface ContainerSnapshot {
+  id: string;
+  functionName: string;
+  state: ContainerState;
+  invocations: number;
+  bundleHash: string;
+  coldStartMs: number;
+  /** Milliseconds (by the clock) since its last invocation ended; 0 while busy. */
+  idleMs: number;
+  /** The container's private temp directory (its `os.tmpdir()`). */
+  tmpDir: string;
+  lastPendingAtFreeze: PendingWork[];
+}
+
+/** Error codes the simulator throws with (as `SimError.code`). */
+export type SimErrorCode =
+  | 'FUNCTION_NOT_FOUND'
+  | 'BUNDLE_FAILED'
+  | 'SIMULATOR_CLOSED'
+  | 'INVALID_OPTIONS';
