@@ -1,0 +1,76 @@
+import type { Clock } from './api.ts';
+
+/**
+ * The real clock. Its timers are unref'd: an idle-reaping timer must not keep a dev server or a test
+ * process alive on its own (the workers and sockets already do while there is work).
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(delayMs, callback) {
+    const timer = setTimeout(callback, Math.max(0, delayMs));
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+interface ManualTimer {
+  dueMs: number;
+  seq: number;
+  callback: () => void;
+}
+
+/**
+ * A clock that only moves when told to. Tests advance it to make containers idle out or invocations
+ * time out, and handlers inside containers see the same time through `Date`, without anyone sleeping.
+ */
+export class ManualClock implements Clock {
+  #nowMs: number;
+  #timers = new Map<number, ManualTimer>();
+  #nextSeq = 0;
+
+  /** @param startMs initial time; default 2026-01-01T00:00:00Z so transcripts are reproducible. */
+  constructor(startMs: number = Date.UTC(2026, 0, 1)) {
+    this.#nowMs = startMs;
+  }
+
+  now(): number {
+    return this.#nowMs;
+  }
+
+  setTimer(delayMs: number, callback: () => void): () => void {
+    const seq = this.#nextSeq++;
+    this.#timers.set(seq, { dueMs: this.#nowMs + Math.max(0, delayMs), seq, callback });
+    return () => {
+      this.#timers.delete(seq);
+    };
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due on the way, in due order. */
+  advance(ms: number): void {
+    if (ms < 0) throw new RangeError(`ManualClock cannot go backwards (advance(${ms}))`);
+    this.set(this.#nowMs + ms);
+  }
+
+  /** Sets the time to `ms` (not earlier than now), firing due timers in due order. */
+  set(ms: number): void {
+    if (ms < this.#nowMs) throw new RangeError(`ManualClock cannot go backwards (${ms} < ${this.#nowMs})`);
+    for (;;) {
+      let next: ManualTimer | undefined;
+      for (const timer of this.#timers.values()) {
+        if (timer.dueMs > ms) continue;
+        if (!next || timer.dueMs < next.dueMs || (timer.dueMs === next.dueMs && timer.seq < next.seq)) next = timer;
+      }
+      if (!next) break;
+      this.#timers.delete(next.seq);
+      // Time passes up to each timer as it fires, so a callback reading now() sees its own due time.
+      this.#nowMs = next.dueMs;
+      next.callback();
+    }
+    this.#nowMs = ms;
+  }
+
+  /** How many timers are armed; lets tests check that `close()` left none behind. */
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+}

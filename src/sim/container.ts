@@ -1,0 +1,383 @@
+/**
+ * One execution environment ("container"): a worker thread with its own module instance of the
+ * function's bundle and its own temp directory. It serves one invocation at a time, is frozen between
+ * invocations, and is reset (new module instance, same /tmp) after a crash, an out-of-memory kill, an
+ * init error or a timeout, as AWS resets an environment without clearing its /tmp.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import type { Clock, ContainerSnapshot, ContainerState, InvocationOutcome, InvocationReport, PendingWork, SimLogger } from './api.ts';
+import type { FunctionBundle } from './bundler.ts';
+import { SimError } from './errors.ts';
+import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
+import type { FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
+
+/** Everything a container needs from the simulator. */
+export interface ContainerOptions {
+  id: string;
+  bundle: FunctionBundle;
+  runtimePath: string;
+  clock: Clock;
+  timeoutMs: number;
+  memoryLimitMb: number;
+  thawGraceMs: number;
+  env: Record<string, string>;
+  tmpRoot: string;
+  logger?: SimLogger | undefined;
+}
+
+/** What the simulator hands a container for one invocation (already mapped from the web Request). */
+export type InvocationPayload = Pick<InvokeMessage, 'requestId' | 'clientIp' | 'event' | 'request'>;
+
+/** An invocation as it runs: the response arrives first, the report when the container froze. */
+export interface RunningInvocation {
+  coldStart: boolean;
+  response: Promise<Response>;
+  done: Promise<InvocationReport>;
+}
+
+interface Active {
+  requestId: string;
+  coldStart: boolean;
+  startedMs: number;
+  initDurationMs?: number;
+  outcome: InvocationOutcome;
+  errorMessage?: string;
+  responded: boolean;
+  resolveResponse: (response: Response) => void;
+  rejectResponse: (error: Error) => void;
+  body?: ReadableStreamDefaultController<Uint8Array>;
+  resolveDone: (report: InvocationReport) => void;
+  cancelTimeout: () => void;
+}
+
+
+export class Container {
+  readonly id: string;
+  readonly functionName: string;
+  readonly bundleHash: string;
+  readonly tmpDir: string;
+  #options: ContainerOptions;
+  #state: ContainerState = 'initializing';
+  #worker: Worker | null = null;
+  #flag = new Int32Array(new SharedArrayBuffer(4));
+  #active: Active | null = null;
+  #invocations = 0;
+  #coldStartMs = 0;
+  #lastEndedAtMs: number;
+  #lastPendingAtFreeze: PendingWork[] = [];
+  /** Set while the simulator itself terminates the worker, so its exit is not mistaken for a crash. */
+  #terminating: Promise<unknown> | null = null;
+  #lastWorkerError: Error | null = null;
+
+  constructor(options: ContainerOptions) {
+    this.#options = options;
+    this.id = options.id;
+    this.functionName = options.bundle.name;
+    this.bundleHash = options.bundle.bundleHash;
+    // Each container gets a private os.tmpdir(): the worker's TMPDIR points here (AWS: /tmp per environment).
+    this.tmpDir = mkdtempSync(path.join(options.tmpRoot, `${this.functionName}-`));
+    this.#lastEndedAtMs = options.clock.now();
+  }
+
+  get state(): ContainerState {
+    return this.#state;
+  }
+
+  /** Whether it can take an invocation now (idle and not stopped). */
+  get idle(): boolean {
+    return this.#state === 'frozen' && this.#active === null;
+  }
+
+  snapshot(): ContainerSnapshot {
+    return {
+      id: this.id,
+      functionName: this.functionName,
+      state: this.#state,
+      invocations: this.#invocations,
+      bundleHash: this.bundleHash,
+      coldStartMs: this.#coldStartMs,
+      idleMs: this.#active ? 0 : Math.max(0, this.#options.clock.now() - this.#lastEndedAtMs),
+      tmpDir: this.tmpDir,
+      lastPendingAtFreeze: this.#lastPendingAtFreeze,
+    };
+  }
+
+  /** Starts one invocation. The caller (the pool) guarantees the container is idle or new. */
+  invoke(payload: InvocationPayload): RunningInvocation {
+    if (this.#active || this.#state === 'stopped' || this.#state === 'busy') {
+      throw new Error(`container ${this.id} is not idle (${this.#state})`);
+    }
+    const clock = this.#options.clock;
+    const coldStart = this.#worker === null;
+    let resolveResponse!: (response: Response) => void;
+    let rejectResponse!: (error: Error) => void;
+    const response = new Promise<Response>((resolve, reject) => {
+      resolveResponse = resolve;
+      rejectResponse = reject;
+    });
+    let resolveDone!: (report: InvocationReport) => void;
+    const done = new Promise<InvocationReport>((resolve) => {
+      resolveDone = resolve;
+    });
+    const active: Active = {
+      requestId: payload.requestId,
+      coldStart,
+      startedMs: performance.now(),
+      outcome: 'ok',
+      responded: false,
+      resolveResponse,
+      rejectResponse,
+      resolveDone,
+      cancelTimeout: () => undefined,
+    };
+    this.#active = active;
+    // The timeout runs on the simulator's clock: a test advances it instead of waiting 60 s.
+    active.cancelTimeout = clock.setTimer(this.#options.timeoutMs, () => this.#onTimeout(active));
+    const nowMs = clock.now();
+    const message: InvokeMessage = { type: 'invoke', nowMs, deadlineMs: nowMs + this.#options.timeoutMs, ...payload };
+    if (coldStart) {
+      this.#state = 'initializing';
+      this.#spawn(nowMs).postMessage(message);
+    } else {
+      this.#state = 'busy';
+      this.#worker?.postMessage(message);
+      this.#thaw();
+    }
+    return { coldStart, response, done };
+  }
+
+  /** Stops the container for good (reaped, drained, destroyed): terminates the worker and removes /tmp. */
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.#state === 'stopped' && !this.#worker) return;
+    this.#state = 'stopped';
+    const active = this.#active;
+    if (active) {
+      active.outcome = 'crash';
+      active.errorMessage = `container ${reason} during the invocation`;
+    }
+    await this.#terminate();
+    if (active) this.#finish(active, [], new SimError('SIMULATOR_CLOSED', `container ${this.id} was ${reason} during the invocation`));
+    rmSync(this.tmpDir, { recursive: true, force: true });
+  }
+
+  #spawn(initNowMs: number): Worker {
+    const { bundle, memoryLimitMb, thawGraceMs, env, runtimePath } = this.#options;
+    const spawnedMs = performance.now();
+    Atomics.store(this.#flag, 0, 1);
+    const workerData: RuntimeWorkerData & { initNowMs: number } = {
+      bundlePath: bundle.bundlePath,
+      functionName: bundle.name,
+      api: bundle.api,
+      memoryLimitMb,
+      freezeFlag: this.#flag.buffer as SharedArrayBuffer,
+      thawGraceMs,
+      initNowMs,
+    };
+    const worker = new Worker(runtimePath, {
+      workerData,
+      env: {
+        ...process.env,
+        ...env,
+        TMPDIR: this.tmpDir,
+        AWS_LAMBDA_FUNCTION_NAME: bundle.name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryLimitMb),
+      },
+      // The platform's memory limit: V8 kills the isolate (ERR_WORKER_OUT_OF_MEMORY) past it.
+      resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb },
+      stdout: true,
+      stderr: true,
+    });
+    this.#worker = worker;
+    this.#lastWorkerError = null;
+    const prefix = `[${bundle.name} ${this.id}]`;
+    const logger = this.#options.logger;
+    worker.stdout.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().trimEnd().split('\n')) logger?.info(`${prefix} ${line}`);
+    });
+    worker.stderr.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().trimEnd().split('\n')) logger?.warn(`${prefix} ${line}`);
+    });
+    worker.on('message', (message: FromRuntime) => this.#onMessage(message, spawnedMs));
+    worker.on('error', (error: Error) => {
+      this.#lastWorkerError = error;
+    });
+    worker.on('exit', (code) => this.#onExit(worker, code));
+    return worker;
+  }
+
+  #thaw(): void {
+    Atomics.store(this.#flag, 0, 1);
+    Atomics.notify(this.#flag, 0);
+  }
+
+  #onMessage(message: FromRuntime, spawnedMs: number): void {
+    const active = this.#active;
+    if (message.type === 'ready') {
+      this.#coldStartMs = performance.now() - spawnedMs;
+      if (active) active.initDurationMs = message.initDurationMs;
+      if (this.#state === 'initializing') this.#state = 'busy';
+      return;
+    }
+    if (!active) return;
+    switch (message.type) {
+      case 'init-error':
+        this.#fail(active, 'init-error', message.error, 502);
+        return;
+      case 'v1-response':
+        try {
+          this.#respond(active, fromV1Result(message.result));
+        } catch (error) {
+          if (!(error instanceof InvalidV1ResultError)) throw error;
+          this.#handlerError(active, { errorType: error.name, errorMessage: error.message });
+        }
+        return;
+      case 'v2-head': {
+        let body: ReadableStream<Uint8Array> | null = null;
+        if (message.hasBody) {
+          body = new ReadableStream<Uint8Array>({
+            start: (controller) => {
+              active.body = controller;
+            },
+          });
+        }
+        this.#respond(active, new Response(body, { status: message.status, statusText: message.statusText, headers: message.headers }));
+        return;
+      }
+      case 'v2-chunk':
+        active.body?.enqueue(message.chunk);
+        return;
+      case 'v2-end':
+        active.body?.close();
+        active.body = undefined;
+        return;
+      case 'v2-body-error':
+        active.body?.error(new Error(message.error.errorMessage));
+        active.body = undefined;
+        return;
+      case 'handler-error':
+        this.#handlerError(active, message.error);
+        return;
+      case 'frozen':
+        this.#state = 'frozen';
+        this.#lastPendingAtFreeze = message.pendingAtFreeze;
+        this.#finish(active, message.pendingAtFreeze, undefined, message);
+        return;
+    }
+  }
+
+  /** A handler that threw or rejected: Netlify's error response, and the container stays warm. */
+  #handlerError(active: Active, error: SerializedError): void {
+    active.outcome = 'handler-error';
+    active.errorMessage = `${error.errorType}: ${error.errorMessage}`;
+    this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${active.errorMessage}`);
+    this.#respond(active, errorResponse(502, error));
+  }
+
+  #respond(active: Active, response: Response): void {
+    if (active.responded) return;
+    active.responded = true;
+    active.resolveResponse(response);
+  }
+
+  #onTimeout(active: Active): void {
+    if (this.#active !== active) return;
+    const seconds = (this.#options.timeoutMs / 1000).toFixed(2);
+    const message = `Task timed out after ${seconds} seconds`;
+    // Netlify's timeout body: `{"errorMessage":"<time> <request id> Task timed out after N seconds"}`.
+    const stamp = new Date(this.#options.clock.now()).toISOString();
+    this.#fail(active, 'timeout', { errorType: 'Sandbox.Timedout', errorMessage: message }, 502, {
+      errorMessage: `${stamp} ${active.requestId} ${message}`,
+    });
+  }
+
+  #onExit(worker: Worker, code: number): void {
+    if (this.#worker !== worker) return;
+    this.#worker = null;
+    if (this.#terminating) return;
+    const active = this.#active;
+    const error = this.#lastWorkerError;
+    const outOfMemory = (error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+    if (active) {
+      const detail = outOfMemory
+        ? { errorType: 'Runtime.OutOfMemory', errorMessage: `Runtime exited with error: out of memory (limit ${this.#options.memoryLimitMb} MB)` }
+        : {
+            errorType: 'Runtime.ExitError',
+            errorMessage: error ? `Runtime exited with error: ${error.name}: ${error.message}` : `Runtime exited with error: exit status ${code}`,
+          };
+      this.#fail(active, outOfMemory ? 'out-of-memory' : 'crash', detail, 502);
+    } else if (this.#state !== 'stopped') {
+      // Died while idle (it cannot while frozen; only if it exited on its own before freezing).
+      this.#state = 'frozen';
+    }
+  }
+
+  /**
+   * The invocation failed in a way that ends the runtime: answer with the platform's error, then reset
+   * the container (new module instance on the next invocation, /tmp kept), as AWS does after a crash or
+   * a timeout.
+   */
+  #fail(active: Active, outcome: InvocationOutcome, error: SerializedError, status: number, body?: { errorMessage: string }): void {
+    active.outcome = outcome;
+    active.errorMessage = `${error.errorType}: ${error.errorMessage}`;
+    this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${outcome}: ${active.errorMessage}`);
+    this.#respond(active, errorResponse(status, body ?? error));
+    active.body?.error(new Error(active.errorMessage));
+    active.body = undefined;
+    void this.#terminate().then(() => {
+      if (this.#state !== 'stopped') this.#state = 'frozen';
+      this.#finish(active, []);
+    });
+  }
+
+  async #terminate(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    this.#terminating = worker.terminate();
+    try {
+      await this.#terminating;
+    } finally {
+      this.#terminating = null;
+      if (this.#worker === worker) this.#worker = null;
+    }
+  }
+
+  #finish(active: Active, pending: PendingWork[], rejection?: Error, frozen?: Extract<FromRuntime, { type: 'frozen' }>): void {
+    if (this.#active !== active) return;
+    this.#active = null;
+    active.cancelTimeout();
+    if (!active.responded) {
+      active.responded = true;
+      active.rejectResponse(rejection ?? new SimError('SIMULATOR_CLOSED', 'the container stopped before answering'));
+    }
+    active.body?.error(rejection ?? new Error('the container stopped while streaming'));
+    this.#invocations += 1;
+    this.#lastEndedAtMs = this.#options.clock.now();
+    const durationMs = frozen?.durationMs ?? performance.now() - active.startedMs;
+    const report: InvocationReport = {
+      requestId: active.requestId,
+      functionName: this.functionName,
+      containerId: this.id,
+      outcome: active.outcome,
+      coldStart: active.coldStart,
+      durationMs,
+      // Lambda bills per millisecond and, since Aug 2025, includes the INIT phase (DESIGN.md §2).
+      billedDurationMs: Math.ceil(durationMs + (active.initDurationMs ?? 0)),
+      memorySizeMb: this.#options.memoryLimitMb,
+      maxMemoryUsedMb: frozen?.maxMemoryUsedMb ?? 0,
+      pendingAtFreeze: pending,
+    };
+    if (active.initDurationMs !== undefined) report.initDurationMs = active.initDurationMs;
+    if (active.errorMessage !== undefined) report.errorMessage = active.errorMessage;
+    const log = `REPORT RequestId: ${report.requestId} Container: ${this.id} Duration: ${durationMs.toFixed(2)} ms Billed Duration: ${report.billedDurationMs} ms Memory Size: ${report.memorySizeMb} MB Max Memory Used: ${report.maxMemoryUsedMb} MB${report.initDurationMs !== undefined ? ` Init Duration: ${report.initDurationMs.toFixed(2)} ms` : ''}`;
+    this.#options.logger?.info(log);
+    for (const work of pending) {
+      this.#options.logger?.warn(
+        `[${this.functionName} ${this.id}] pending at freeze: ${work.kind === 'timer' ? `timer (${work.delayMs} ms)` : `${work.method} ${work.url}`} started by ${work.requestId}`,
+      );
+    }
+    active.resolveDone(report);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The messages between the simulator (main thread) and the runtime inside a container (worker thread).
+ * Plain data only, so every message survives structured cloning without custom serialisation.
+ */
+import type { HandlerApi, PendingWork } from './api.ts';
+
+/** The v1 (Lambda proxy) event, as Netlify builds it. */
+export interface V1Event {
+  httpMethod: string;
+  path: string;
+  rawUrl: string;
+  rawQuery: string;
+  headers: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+  queryStringParameters: Record<string, string>;
+  multiValueQueryStringParameters: Record<string, string[]>;
+  body: string | null;
+  isBase64Encoded: boolean;
+}
+
+/** What a v1 handler returns. Fields are checked at runtime: handlers are user code. */
+export interface V1Result {
+  statusCode?: number;
+  headers?: Record<string, string | number | boolean>;
+  multiValueHeaders?: Record<string, Array<string | number | boolean>>;
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+/** A web Request flattened for cloning; the runtime rebuilds a real `Request` from it. */
+export interface SerializedRequest {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+  body: Uint8Array | null;
+}
+
+/** An error as the platform reports it: type and message, never the stack (it stays in the logs). */
+export interface SerializedError {
+  errorType: string;
+  errorMessage: string;
+}
+
+/** Fixed per container: handed to the worker at spawn. */
+export interface RuntimeWorkerData {
+  bundlePath: string;
+  functionName: string;
+  api: HandlerApi;
+  memoryLimitMb: number;
+  /** Int32Array[0] over this buffer: 0 = frozen, anything else = thawed. */
+  freezeFlag: SharedArrayBuffer;
+  /** After a thaw, how long (real ms) the container may stay awake to let carried-over work settle. */
+  thawGraceMs: number;
+}
+
+export interface InvokeMessage {
+  type: 'invoke';
+  requestId: string;
+  /** The simulator clock's time at dispatch; the container's `Date` follows it. */
+  nowMs: number;
+  /** Clock time at which the invocation times out (v1 `getRemainingTimeInMillis`). */
+  deadlineMs: number;
+  clientIp: string;
+  event?: V1Event;
+  request?: SerializedRequest;
+}
+
+export type ToRuntime = InvokeMessage;
+
+export type FromRuntime =
+  | { type: 'ready'; initDurationMs: number }
+  | { type: 'init-error'; error: SerializedError }
+  | { type: 'v1-response'; requestId: string; result: V1Result }
+  | { type: 'v2-head'; requestId: string; status: number; statusText: string; headers: Array<[string, string]>; hasBody: boolean }
+  | { type: 'v2-chunk'; requestId: string; chunk: Uint8Array }
+  | { type: 'v2-end'; requestId: string }
+  | { type: 'v2-body-error'; requestId: string; error: SerializedError }
+  | { type: 'handler-error'; requestId: string; error: SerializedError }
+  | {
+      type: 'frozen';
+      requestId: string;
+      durationMs: number;
+      maxMemoryUsedMb: number;
+      pendingAtFreeze: PendingWork[];
+    };

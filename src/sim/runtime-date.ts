@@ -1,0 +1,34 @@
+/**
+ * Inside a container: makes `Date` follow the simulator's clock. The simulator passes its clock's time
+ * with every invocation (and at spawn, for module-scope code such as the article's `let firstInvoke =
+ * new Date()`), so a test that advances a ManualClock by 5 s moves the handler's time by 5 s too.
+ * Between syncs, time flows at the real rate from the last synced instant.
+ */
+export interface ClockDate {
+  /** Sets the container's current time to `nowMs`. */
+  sync(nowMs: number): void;
+}
+
+export function installClockDate(initialNowMs: number): ClockDate {
+  const RealDate = Date;
+  const realNow = RealDate.now.bind(RealDate);
+  let offsetMs = initialNowMs - realNow();
+  const now = (): number => realNow() + offsetMs;
+
+  // A function rather than a subclass: `Date()` called without `new` must still return a string, and
+  // `new Date(...args)` with explicit arguments must behave exactly as the real one.
+  function SimDate(this: unknown, ...args: unknown[]): unknown {
+    if (!new.target) return new RealDate(now()).toString();
+    return Reflect.construct(RealDate, args.length === 0 ? [now()] : args, new.target);
+  }
+  Object.setPrototypeOf(SimDate, RealDate); // static parse, UTC
+  SimDate.prototype = RealDate.prototype; // instanceof Date keeps working both ways
+  Object.defineProperty(SimDate, 'now', { value: now, writable: true, configurable: true });
+  globalThis.Date = SimDate as unknown as DateConstructor;
+
+  return {
+    sync(nowMs: number): void {
+      offsetMs = nowMs - realNow();
+    },
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Inside a container: keeps track of the work a handler started and did not finish, so the result of
+ * each invocation can report what was left pending when its container froze (the seed article's
+ * fire-and-forget bug), and so a thawed container can let that carried-over work settle.
+ *
+ * Outbound HTTP is observed through `diagnostics_channel`, which both undici (global `fetch`, or the
+ * npm package bundled into a function) and `node:http`/`node:https` publish to. Timers are observed by
+ * wrapping the global `setTimeout`/`setInterval` before the function's module is evaluated.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { promisify } from 'node:util';
+import type { PendingWork } from './api.ts';
+
+/** Work started during module evaluation (the INIT phase) is attributed to this id. */
+export const INIT_REQUEST_ID = 'init';
+
+type TimerCallback = (...args: unknown[]) => void;
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value instanceof URL) return value.origin;
+  return undefined;
+}
+
+export class PendingWorkTracker {
+  #invocation = new AsyncLocalStorage<string>();
+  #requests = new Map<object, PendingWork>();
+  #timers = new Map<NodeJS.Timeout, PendingWork>();
+  #settleWaiters = new Set<() => void>();
+  readonly realSetTimeout = globalThis.setTimeout;
+  readonly realClearTimeout = globalThis.clearTimeout;
+
+  constructor() {
+    this.#observeUndici();
+    this.#observeNodeHttp();
+    this.#wrapTimers();
+  }
+
+  /** Runs `fn` so that every request or timer it starts, even later in callbacks, is attributed to `requestId`. */
+  runAs<T>(requestId: string, fn: () => T): T {
+    return this.#invocation.run(requestId, fn);
+  }
+
+  /** Work in flight right now: unfinished requests and live timers that keep the event loop alive. */
+  snapshot(): PendingWork[] {
+    const work = [...this.#requests.values()];
+    for (const [timer, entry] of this.#timers) if (timer.hasRef()) work.push(entry);
+    return work;
+  }
+
+  /** Identities of the requests in flight, to wait for after the next thaw. */
+  requestsInFlight(): Set<object> {
+    return new Set(this.#requests.keys());
+  }
+
+  /** Resolves once none of `requests` is in flight any more, or after `graceMs` (real time), whichever is first. */
+  whenSettled(requests: Set<object>, graceMs: number): Promise<void> {
+    const allDone = (): boolean => {
+      for (const request of requests) if (this.#requests.has(request)) return false;
+      return true;
+    };
+    if (allDone()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        this.#settleWaiters.delete(check);
+        this.realClearTimeout(grace);
+        resolve();
+      };
+      const check = (): void => {
+        if (allDone()) finish();
+      };
+      const grace = this.realSetTimeout(finish, graceMs);
+      this.#settleWaiters.add(check);
+    });
+  }
+
+  #current(): string {
+    return this.#invocation.getStore() ?? INIT_REQUEST_ID;
+  }
+
+  #settle(request: unknown): void {
+    if (typeof request !== 'object' || request === null || !this.#requests.delete(request)) return;
+    for (const waiter of [...this.#settleWaiters]) waiter();
+  }
+
+  #observeUndici(): void {
+    diagnosticsChannel.subscribe('undici:request:create', (message) => {
+      const request = field(message, 'request');
+      if (typeof request !== 'object' || request === null) return;
+      const origin = text(field(request, 'origin')) ?? '';
+      const path = text(field(request, 'path')) ?? '';
+      this.#requests.set(request, {
+        kind: 'http-request',
+        method: text(field(request, 'method')) ?? 'GET',
+        url: origin + path,
+        requestId: this.#current(),
+      });
+    });
+    // The response head arriving means the destination received the whole request and answered:
+    // for "was it delivered?", that is the moment that matters, even if the body is never read.
+    const settle = (message: unknown): void => this.#settle(field(message, 'request'));
+    diagnosticsChannel.subscribe('undici:request:headers', settle);
+    diagnosticsChannel.subscribe('undici:request:error', settle);
+  }
+
+  #observeNodeHttp(): void {
+    diagnosticsChannel.subscribe('http.client.request.start', (message) => {
+      const request = field(message, 'request');
+      if (typeof request !== 'object' || request === null) return;
+      const getHeader = field(request, 'getHeader');
+      const hostHeader = typeof getHeader === 'function' ? text(Reflect.apply(getHeader, request, ['host'])) : undefined;
+      const host = hostHeader ?? text(field(request, 'host')) ?? '';
+      this.#requests.set(request, {
+        kind: 'http-request',
+        method: text(field(request, 'method')) ?? 'GET',
+        url: `${text(field(request, 'protocol')) ?? 'http:'}//${host}${text(field(request, 'path')) ?? ''}`,
+        requestId: this.#current(),
+      });
+    });
+    const settle = (message: unknown): void => this.#settle(field(message, 'request'));
+    diagnosticsChannel.subscribe('http.client.response.finish', settle);
+    diagnosticsChannel.subscribe('http.client.request.error', settle);
+  }
+
+  #wrapTimers(): void {
+    const timers = this.#timers;
+    const current = (): string => this.#current();
+    const realSetTimeout = globalThis.setTimeout;
+    const realSetInterval = globalThis.setInterval;
+    const realClearTimeout = globalThis.clearTimeout;
+    const realClearInterval = globalThis.clearInterval;
+
+    const track = (real: typeof setTimeout | typeof setInterval, once: boolean) =>
+      function trackedTimer(callback: unknown, delay?: unknown, ...args: unknown[]): NodeJS.Timeout {
+        if (typeof callback !== 'function') return Reflect.apply(real, globalThis, [callback, delay, ...args]) as NodeJS.Timeout;
+        const entry: PendingWork = { kind: 'timer', delayMs: Number(delay) || 0, requestId: current() };
+        const run = (...callbackArgs: unknown[]): void => {
+          if (once) timers.delete(timer);
+          (callback as TimerCallback)(...callbackArgs);
+        };
+        const timer = Reflect.apply(real, globalThis, [run, delay, ...args]) as NodeJS.Timeout;
+        timers.set(timer, entry);
+        return timer;
+      };
+    const untrack = (real: typeof clearTimeout) =>
+      function untrackedTimer(timer?: unknown): void {
+        if (typeof timer === 'object' && timer !== null) timers.delete(timer as NodeJS.Timeout);
+        Reflect.apply(real, globalThis, [timer]);
+      };
+
+    const trackedSetTimeout = Object.assign(track(realSetTimeout, true), {
+      [promisify.custom]: (realSetTimeout as unknown as Record<symbol, unknown>)[promisify.custom],
+    });
+    globalThis.setTimeout = trackedSetTimeout as unknown as typeof setTimeout;
+    globalThis.setInterval = track(realSetInterval, false) as unknown as typeof setInterval;
+    globalThis.clearTimeout = untrack(realClearTimeout) as typeof clearTimeout;
+    globalThis.clearInterval = untrack(realClearInterval) as typeof clearInterval;
+  }
+}

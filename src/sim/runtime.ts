@@ -1,0 +1,215 @@
+/**
+ * The runtime inside a container (a worker thread): the part AWS calls the runtime interface client.
+ * It evaluates the function's bundle once (INIT), then serves one invocation at a time and, after each,
+ * freezes the whole thread until the simulator thaws it for the next one.
+ *
+ * Freeze is real: the thread blocks in `Atomics.wait`, so none of its timers, socket callbacks or
+ * promise continuations run, exactly like a frozen Lambda environment. Thaw is `Atomics.notify`, after
+ * which the event loop runs again and picks up the next invocation message and any pending I/O.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
+import { installClockDate } from './runtime-date.ts';
+import { INIT_REQUEST_ID, PendingWorkTracker } from './runtime-pending.ts';
+import type { FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError, ToRuntime } from './protocol.ts';
+
+const data = workerData as RuntimeWorkerData & { initNowMs: number };
+const port = parentPort;
+if (!port) throw new Error('the container runtime must run in a worker thread');
+const freezeFlag = new Int32Array(data.freezeFlag);
+
+const clockDate = installClockDate(data.initNowMs);
+const tracker = new PendingWorkTracker();
+installNetlifyGlobal();
+
+function post(message: FromRuntime): void {
+  port?.postMessage(message);
+}
+
+function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) return { errorType: error.name || 'Error', errorMessage: error.message };
+  return { errorType: 'Error', errorMessage: String(error) };
+}
+
+/** The minimal `Netlify` global v2 functions may read (`Netlify.env.get`). */
+function installNetlifyGlobal(): void {
+  const env = {
+    get: (key: string): string | undefined => process.env[key],
+    set: (key: string, value: string): void => {
+      process.env[key] = value;
+    },
+    delete: (key: string): void => {
+      delete process.env[key];
+    },
+    has: (key: string): boolean => key in process.env,
+    toObject: (): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const [key, value] of Object.entries(process.env)) if (value !== undefined) out[key] = value;
+      return out;
+    },
+  };
+  Reflect.set(globalThis, 'Netlify', { env, context: null });
+}
+
+type Handler = (...args: unknown[]) => unknown;
+
+function pickHandler(mod: Record<string, unknown>): Handler {
+  const candidate = data.api === 'v2' ? mod.default : (mod.handler ?? field(mod.default, 'handler'));
+  if (typeof candidate !== 'function') {
+    const expected = data.api === 'v2' ? 'a default export' : 'an exported `handler`';
+    throw Object.assign(new Error(`${data.functionName} has no handler: expected ${expected} function`), {
+      name: 'Runtime.HandlerNotFound',
+    });
+  }
+  return candidate as Handler;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function usedMemoryMb(): number {
+  return Math.ceil(getHeapStatistics().used_heap_size / (1024 * 1024));
+}
+
+/**
+ * Blocks this thread until thawed. The flag is cleared BEFORE the result is posted, so a thaw that
+ * races ahead of the wait (the simulator answering instantly) is never lost: `Atomics.wait` returns
+ * at once when the flag is already set.
+ */
+function freeze(report: Extract<FromRuntime, { type: 'frozen' }>): void {
+  Atomics.store(freezeFlag, 0, 0);
+  post(report);
+  Atomics.wait(freezeFlag, 0, 0);
+}
+
+async function runV1(handler: Handler, message: InvokeMessage): Promise<void> {
+  const context = {
+    functionName: data.functionName,
+    functionVersion: '$LATEST',
+    awsRequestId: message.requestId,
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${data.functionName}`,
+    memoryLimitInMB: String(data.memoryLimitMb),
+    logGroupName: `/aws/lambda/${data.functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    clientContext: {},
+    getRemainingTimeInMillis: (): number => Math.max(0, message.deadlineMs - Date.now()),
+  };
+  const result = await tracker.runAs(message.requestId, () => handler(message.event, context));
+  if (typeof result !== 'object' || result === null) {
+    throw Object.assign(new Error('lambda response was undefined. check your function code again'), {
+      name: 'Runtime.InvalidResponse',
+    });
+  }
+  post({ type: 'v1-response', requestId: message.requestId, result });
+}
+
+async function runV2(handler: Handler, message: InvokeMessage): Promise<void> {
+  const serialized = message.request;
+  if (!serialized) throw new Error('v2 invocation without a request');
+  const hasBody = serialized.body !== null && serialized.method !== 'GET' && serialized.method !== 'HEAD';
+  const request = new Request(serialized.url, {
+    method: serialized.method,
+    headers: serialized.headers,
+    body: hasBody ? serialized.body : null,
+  });
+  const waits: Array<Promise<unknown>> = [];
+  const url = new URL(serialized.url);
+  const context = {
+    requestId: message.requestId,
+    ip: message.clientIp,
+    url,
+    params: {},
+    geo: { city: 'Local', country: { code: 'XX', name: 'Local' } },
+    account: { id: 'local' },
+    site: { id: 'local', name: 'local', url: url.origin },
+    deploy: { id: 'local', context: 'dev', published: false },
+    server: { region: 'local' },
+    // Netlify keeps the function running (and the container busy) until these settle, after the response went out.
+    waitUntil: (promise: unknown): void => {
+      waits.push(Promise.resolve(promise).catch(() => undefined));
+    },
+  };
+  const response = await tracker.runAs(message.requestId, () => handler(request, context));
+  if (!(response instanceof Response)) {
+    throw Object.assign(new Error('Function returned an unsupported value. Accepted types are `Response` or `undefined`'), {
+      name: 'Runtime.InvalidResponse',
+    });
+  }
+  post({
+    type: 'v2-head',
+    requestId: message.requestId,
+    status: response.status,
+    statusText: response.statusText,
+    headers: [...response.headers],
+    hasBody: response.body !== null,
+  });
+  if (response.body) {
+    try {
+      // Streamed chunk by chunk: a streaming handler's first bytes reach the client before it finishes.
+      for await (const chunk of response.body) post({ type: 'v2-chunk', requestId: message.requestId, chunk });
+      post({ type: 'v2-end', requestId: message.requestId });
+    } catch (error) {
+      post({ type: 'v2-body-error', requestId: message.requestId, error: serializeError(error) });
+    }
+  }
+  // waitUntil may be called again while earlier promises settle: drain until none are added.
+  for (let settled = 0; settled < waits.length; ) {
+    const batch = waits.slice(settled);
+    settled = waits.length;
+    await Promise.all(batch);
+  }
+}
+
+/** Requests that were in flight at the previous freeze: the work this thaw carries over. */
+let carriedOver = new Set<object>();
+
+async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
+  const startedMs = performance.now();
+  clockDate.sync(message.nowMs);
+  try {
+    if (data.api === 'v1') await runV1(handler, message);
+    else await runV2(handler, message);
+  } catch (error) {
+    post({ type: 'handler-error', requestId: message.requestId, error: serializeError(error) });
+  }
+  // Work carried over from before the last freeze moves during this invocation (it did on the platform
+  // while this handler ran). Do not freeze again before it has had its chance: wait until it settles,
+  // at most thawGraceMs. Without this, a quick handler would re-freeze the container before pending
+  // I/O got a turn, and delivery would depend on a race.
+  await tracker.whenSettled(carriedOver, data.thawGraceMs);
+  const pendingAtFreeze = tracker.snapshot();
+  carriedOver = tracker.requestsInFlight();
+  freeze({
+    type: 'frozen',
+    requestId: message.requestId,
+    durationMs: performance.now() - startedMs,
+    maxMemoryUsedMb: usedMemoryMb(),
+    pendingAtFreeze,
+  });
+}
+
+async function main(): Promise<void> {
+  const initStartedMs = performance.now();
+  let handler: Handler;
+  try {
+    const mod = (await tracker.runAs(INIT_REQUEST_ID, () => import(pathToFileURL(data.bundlePath).href))) as Record<string, unknown>;
+    handler = pickHandler(mod);
+  } catch (error) {
+    // Stay blocked rather than exit: the simulator reports the init error, then terminates this thread.
+    Atomics.store(freezeFlag, 0, 0);
+    post({ type: 'init-error', error: serializeError(error) });
+    Atomics.wait(freezeFlag, 0, 0);
+    return;
+  }
+  post({ type: 'ready', initDurationMs: performance.now() - initStartedMs });
+  // One invocation at a time: the simulator never sends the next before this one froze.
+  port?.on('message', (message: ToRuntime) => {
+    void invoke(handler, message);
+  });
+}
+
+await main();

@@ -1,0 +1,281 @@
+/**
+ * The simulator facade: functions in a directory, bundled like Netlify bundles them, each served by a
+ * pool of containers that behave like Lambda execution environments.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type {
+  Clock,
+  ContainerSnapshot,
+  FunctionInfo,
+  InvocationReport,
+  InvocationResult,
+  InvokeOptions,
+  SimLogger,
+  SimulatorOptions,
+} from './api.ts';
+import { bundleFunction, discoverFunctions, runtimeBundle, type FunctionBundle } from './bundler.ts';
+import { systemClock } from './clock.ts';
+import { Container, type InvocationPayload } from './container.ts';
+import { SimError } from './errors.ts';
+import { errorResponse, serializeRequest, toV1Event } from './http-mapping.ts';
+import { ContainerPool } from './pool.ts';
+
+/** Options the simulator adds to the shared contract. */
+export interface SimulatorExtraOptions {
+  /**
+   * After a thaw, how long (real milliseconds) a container stays awake past its handler so requests
+   * carried over from before the freeze can finish. Default 2000.
+   */
+  thawGraceMs?: number;
+  /** Where bundles are cached by content hash. Default: `<os tmpdir>/stateful-serverless-sim`. */
+  cacheDir?: string;
+}
+
+interface FunctionEntry {
+  bundle: FunctionBundle;
+  pool: ContainerPool;
+}
+
+const DEFAULTS = { idleTimeoutMs: 600_000, timeoutMs: 60_000, memoryLimitMb: 1024, thawGraceMs: 2000 };
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new SimError('INVALID_OPTIONS', `${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+/**
+ * A local container simulator. `invoke` takes a web `Request` and resolves with the `Response` as
+ * soon as it is available; `done` settles when the container froze.
+ */
+export class Simulator {
+  readonly #functionsDir: string;
+  readonly #clock: Clock;
+  readonly #idleTimeoutMs: number;
+  readonly #timeoutMs: number;
+  readonly #memoryLimitMb: number;
+  readonly #maxConcurrency: number;
+  readonly #thawGraceMs: number;
+  readonly #env: Record<string, string>;
+  readonly #logger: SimLogger | undefined;
+  readonly #cacheDir: string;
+  readonly #tmpRoot: string;
+  #sources: Map<string, string> | null = null;
+  #functions = new Map<string, Promise<FunctionEntry>>();
+  /** Every pool ever created, current and retired (draining after a refresh). */
+  #pools = new Set<ContainerPool>();
+  #runtimePath: string | null = null;
+  #inFlight = new Set<Promise<InvocationReport>>();
+  #closed = false;
+  #nextContainer = 1;
+
+  constructor(options: SimulatorOptions & SimulatorExtraOptions) {
+    if (!options || typeof options.functionsDir !== 'string') throw new SimError('INVALID_OPTIONS', 'functionsDir is required');
+    this.#functionsDir = path.resolve(options.functionsDir);
+    this.#clock = options.clock ?? systemClock;
+    this.#idleTimeoutMs = positive('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs);
+    this.#timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs);
+    this.#memoryLimitMb = positive('memoryLimitMb', options.memoryLimitMb, DEFAULTS.memoryLimitMb);
+    this.#maxConcurrency = positive('maxConcurrency', options.maxConcurrency, Number.POSITIVE_INFINITY);
+    this.#thawGraceMs = positive('thawGraceMs', options.thawGraceMs, DEFAULTS.thawGraceMs);
+    this.#env = { ...options.env };
+    this.#logger = options.logger;
+    this.#cacheDir = options.cacheDir ?? path.join(os.tmpdir(), 'stateful-serverless-sim');
+    // Every container's /tmp lives under one root, so close() can prove it removed them all.
+    this.#tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'sim-containers-'));
+  }
+
+  /** Root of the containers' temp directories (removed by close/destroy). */
+  get tmpRoot(): string {
+    return this.#tmpRoot;
+  }
+
+  /** Discovers and bundles every function. */
+  async functions(): Promise<FunctionInfo[]> {
+    this.#assertOpen();
+    const sources = await this.#discover();
+    const entries = await Promise.all([...sources.keys()].map((name) => this.#entry(name)));
+    return entries.map(({ bundle }) => ({
+      name: bundle.name,
+      api: bundle.api,
+      bundleHash: bundle.bundleHash,
+      bundleBytes: bundle.bundleBytes,
+    }));
+  }
+
+  /** Invokes `name` with `request`, through a warm container if one is idle, else a cold one. */
+  async invoke(name: string, request: Request, options: InvokeOptions = {}): Promise<InvocationResult> {
+    this.#assertOpen();
+    const { bundle, pool } = await this.#entry(name);
+    const requestId = options.requestId ?? randomUUID();
+    const clientIp = options.clientIp ?? '127.0.0.1';
+    // Map the request before taking a container, so acquiring and dispatching happen in one step.
+    const payload: InvocationPayload =
+      bundle.api === 'v1'
+        ? { requestId, clientIp, event: await toV1Event(request, clientIp) }
+        : { requestId, clientIp, request: await serializeRequest(request) };
+    this.#assertOpen();
+    const container = pool.acquire();
+    if (!container) return this.#throttled(name, requestId);
+    const running = container.invoke(payload);
+    const done = running.done.then((report) => {
+      pool.release(container);
+      return report;
+    });
+    this.#inFlight.add(done);
+    void done.finally(() => this.#inFlight.delete(done));
+    const response = await running.response;
+    return { requestId, containerId: container.id, coldStart: running.coldStart, response, done };
+  }
+
+  /** Live containers of every function. */
+  containers(): ContainerSnapshot[] {
+    return [...this.#pools].flatMap((pool) => pool.snapshots());
+  }
+
+  /**
+   * Re-bundles every function. A function whose bundle changed gets a fresh pool for new requests,
+   * while its old containers finish what they are doing and stop, as after a deploy. Returns the names
+   * of the functions that changed (including new and removed ones).
+   */
+  async refresh(): Promise<string[]> {
+    this.#assertOpen();
+    this.#sources = null;
+    const sources = await this.#discover();
+    const changed: string[] = [];
+    for (const [name, pending] of this.#functions) {
+      const entry = await pending.catch(() => null);
+      if (!sources.has(name)) {
+        this.#functions.delete(name);
+        if (entry) this.#retire(entry.pool);
+        changed.push(name);
+        continue;
+      }
+      const source = sources.get(name) ?? '';
+      const bundle = await bundleFunction(name, source, this.#cacheDir);
+      if (entry && bundle.bundleHash === entry.bundle.bundleHash) continue;
+      if (entry) this.#retire(entry.pool);
+      this.#functions.set(name, Promise.resolve({ bundle, pool: this.#createPool(bundle) }));
+      changed.push(name);
+    }
+    for (const name of sources.keys()) {
+      if (this.#functions.has(name)) continue;
+      await this.#entry(name);
+      changed.push(name);
+    }
+    return changed.sort();
+  }
+
+  /** Stops accepting invocations, waits for those in flight to freeze, then stops every container. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+    await this.#stopEverything('closed');
+  }
+
+  /** Stops every container at once; invocations in flight fail. */
+  async destroy(): Promise<void> {
+    this.#closed = true;
+    await this.#stopEverything('destroyed');
+  }
+
+  async #stopEverything(reason: string): Promise<void> {
+    // Let bundles still in progress finish, so no pool is created after this point goes unstopped.
+    await Promise.all([...this.#functions.values()].map((pending) => pending.catch(() => null)));
+    await Promise.all([...this.#pools].map((pool) => pool.stopAll(reason)));
+    rmSync(this.#tmpRoot, { recursive: true, force: true });
+  }
+
+  #throttled(name: string, requestId: string): InvocationResult {
+    // Lambda's answer when reserved concurrency is exhausted; no container is touched.
+    const report: InvocationReport = {
+      requestId,
+      functionName: name,
+      containerId: '',
+      outcome: 'throttled',
+      coldStart: false,
+      durationMs: 0,
+      billedDurationMs: 0,
+      memorySizeMb: this.#memoryLimitMb,
+      maxMemoryUsedMb: 0,
+      pendingAtFreeze: [],
+      errorMessage: `Rate Exceeded: ${name} is at its maximum concurrency (${this.#maxConcurrency})`,
+    };
+    this.#logger?.warn(`[${name}] ${requestId} throttled: ${report.errorMessage}`);
+    return {
+      requestId,
+      containerId: '',
+      coldStart: false,
+      response: errorResponse(429, { errorType: 'TooManyRequestsException', errorMessage: 'Rate Exceeded.' }),
+      done: Promise.resolve(report),
+    };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SimError('SIMULATOR_CLOSED', 'the simulator is closed');
+  }
+
+  async #discover(): Promise<Map<string, string>> {
+    this.#sources ??= await discoverFunctions(this.#functionsDir);
+    return this.#sources;
+  }
+
+  #entry(name: string): Promise<FunctionEntry> {
+    let entry = this.#functions.get(name);
+    if (!entry) {
+      entry = this.#discover().then(async (sources) => {
+        let source = sources.get(name);
+        if (!source) {
+          // A function added since the last scan: look again before giving up.
+          this.#sources = null;
+          source = (await this.#discover()).get(name);
+        }
+        if (!source) throw new SimError('FUNCTION_NOT_FOUND', `no function named "${name}" in ${this.#functionsDir}`);
+        const bundle = await bundleFunction(name, source, this.#cacheDir);
+        return { bundle, pool: this.#createPool(bundle) };
+      });
+      // A failed bundle is not cached: the next call tries again (the source may have been fixed).
+      entry.catch(() => this.#functions.delete(name));
+      this.#functions.set(name, entry);
+    }
+    if (this.#runtimePath) return entry;
+    return Promise.all([entry, runtimeBundle(this.#cacheDir)]).then(([resolved, runtimePath]) => {
+      this.#runtimePath = runtimePath;
+      return resolved;
+    });
+  }
+
+  #createPool(bundle: FunctionBundle): ContainerPool {
+    const pool = new ContainerPool({
+      functionName: bundle.name,
+      clock: this.#clock,
+      idleTimeoutMs: this.#idleTimeoutMs,
+      maxConcurrency: this.#maxConcurrency,
+      logger: this.#logger,
+      createContainer: () => {
+        if (!this.#runtimePath) throw new Error('runtime bundle not ready');
+        return new Container({
+          id: `${bundle.name}-${this.#nextContainer++}`,
+          bundle,
+          runtimePath: this.#runtimePath,
+          clock: this.#clock,
+          timeoutMs: this.#timeoutMs,
+          memoryLimitMb: this.#memoryLimitMb,
+          thawGraceMs: this.#thawGraceMs,
+          env: this.#env,
+          tmpRoot: this.#tmpRoot,
+          logger: this.#logger,
+        });
+      },
+    });
+    this.#pools.add(pool);
+    return pool;
+  }
+
+  #retire(pool: ContainerPool): void {
+    pool.drain();
+  }
+}
