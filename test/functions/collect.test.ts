@@ -1,0 +1,138 @@
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { startLocalBlobs } from '../../src/dev/local-blobs.ts';
+import { v2Context } from '../fixtures/invoke.ts';
+
+type CollectModule = typeof import('../../functions/collect.ts');
+
+interface Item {
+  payload: unknown;
+  receivedAt: string;
+  idempotencyKey: string;
+}
+
+describe('collect (against a real local BlobsServer)', () => {
+  let collect: CollectModule['default'];
+  beforeEach(async () => {
+    const blobs = await startLocalBlobs();
+    onTestFinished(() => blobs.close());
+    vi.stubEnv('NETLIFY_BLOBS_CONTEXT', blobs.env.NETLIFY_BLOBS_CONTEXT);
+    vi.resetModules();
+    collect = (await import('../../functions/collect.ts')).default;
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.useRealTimers();
+  });
+
+  const call = (method: string, body?: string, headers: Record<string, string> = {}): Promise<Response> =>
+    collect(new Request('http://localhost/.netlify/functions/collect', { method, body: body ?? null, headers }), v2Context().context);
+
+  async function items(): Promise<Item[]> {
+    const res = await call('GET');
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { items: Item[] }).items;
+  }
+
+  it('stores a POSTed payload with its idempotency key and the time it was received', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2026-03-04T05:06:07.089Z'));
+    const res = await call('POST', '{"hello":"world"}', { 'idempotency-key': 'k-1' });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({ stored: true, idempotencyKey: 'k-1' });
+    expect(await items()).toEqual([{ payload: { hello: 'world' }, receivedAt: '2026-03-04T05:06:07.089Z', idempotencyKey: 'k-1' }]);
+  });
+
+  it('gives a POST without Idempotency-Key a key of its own', async () => {
+    await call('POST', '[1,2,3]');
+    const [item] = await items();
+    expect(item?.payload).toEqual([1, 2, 3]);
+    expect(item?.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('stores a repeated key once, keeping the first payload, and still acknowledges the repeat', async () => {
+    const first = await call('POST', '{"v":1}', { 'idempotency-key': 'same' });
+    const again = await call('POST', '{"v":2}', { 'idempotency-key': 'same' });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ stored: false, idempotencyKey: 'same' });
+    expect((await items()).map((i) => i.payload)).toEqual([{ v: 1 }]);
+  });
+
+  it('keys that would be unsafe as blob names (slashes, dots) are stored and returned intact', async () => {
+    await call('POST', '{"a":1}', { 'idempotency-key': '../a/b' });
+    await call('POST', '{"a":2}', { 'idempotency-key': '../a' });
+    expect((await items()).map((i) => i.idempotencyKey)).toEqual(['../a/b', '../a']);
+  });
+
+  it('loses nothing under 40 concurrent POSTs, and stores concurrent duplicates once', async () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `c-${i}`);
+    const responses = await Promise.all([
+      ...keys.map((k, i) => call('POST', JSON.stringify({ i }), { 'idempotency-key': k })),
+      ...keys.slice(0, 10).map((k) => call('POST', '{"dup":true}', { 'idempotency-key': k })),
+    ]);
+    expect(responses.every((r) => r.status === 200 || r.status === 201)).toBe(true);
+    const stored = await items();
+    expect(stored).toHaveLength(40);
+    expect(new Set(stored.map((i) => i.idempotencyKey))).toEqual(new Set(keys));
+  });
+
+  it('lists items in arrival order', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.parse('2026-01-01T00:00:00.000Z');
+    // Keys chosen so that neither key order nor hash order is arrival order; two share a millisecond.
+    const arrivals = [
+      { key: 'zeta', atMs: t0 },
+      { key: 'alpha', atMs: t0 + 5 },
+      { key: 'mid', atMs: t0 + 5 },
+      { key: 'beta', atMs: t0 + 900 },
+    ];
+    for (const { key, atMs } of arrivals) {
+      vi.setSystemTime(atMs);
+      await call('POST', JSON.stringify({ key }), { 'idempotency-key': key });
+    }
+    expect((await items()).map((i) => i.idempotencyKey)).toEqual(['zeta', 'alpha', 'mid', 'beta']);
+  });
+
+  it('empties the store on DELETE', async () => {
+    await call('POST', '{"a":1}', { 'idempotency-key': 'a' });
+    await call('POST', '{"b":2}', { 'idempotency-key': 'b' });
+    const res = await call('DELETE');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ deleted: 2 });
+    expect(await items()).toEqual([]);
+    // A key seen before the DELETE can be stored again afterwards.
+    expect((await call('POST', '{"a":1}', { 'idempotency-key': 'a' })).status).toBe(201);
+  });
+
+  it.each([
+    { name: 'PUT', method: 'PUT', body: '{}', status: 405, code: 'METHOD_NOT_ALLOWED' },
+    { name: 'malformed JSON', method: 'POST', body: '{nope', status: 400, code: 'INVALID_JSON' },
+    { name: 'an empty body', method: 'POST', body: '', status: 400, code: 'INVALID_JSON' },
+    { name: 'a body over 64 KiB', method: 'POST', body: `"${'x'.repeat(64 * 1024)}"`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  ])('answers $status $code for $name, and stores nothing', async ({ method, body, status, code }) => {
+    const res = await call(method, body);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toEqual({ error: { code, message: expect.any(String) } });
+    expect(await items()).toEqual([]);
+  });
+
+  it('lists the allowed methods in a 405', async () => {
+    expect((await call('PATCH', '{}')).headers.get('allow')).toBe('GET, POST, DELETE');
+  });
+
+  it('answers 500 MISCONFIGURED, not a stack trace, when Netlify Blobs is not configured', async () => {
+    vi.stubEnv('NETLIFY_BLOBS_CONTEXT', '');
+    const res = await call('GET');
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: 'MISCONFIGURED', message: expect.any(String) } });
+  });
+
+  it('answers 502 STORE_FAILED when the blob backend is down', async () => {
+    const blobs = await startLocalBlobs();
+    vi.stubEnv('NETLIFY_BLOBS_CONTEXT', blobs.env.NETLIFY_BLOBS_CONTEXT);
+    await blobs.close();
+    const res = await call('POST', '{"a":1}');
+    expect(res.status).toBe(502);
+    expect((await res.json()).error.code).toBe('STORE_FAILED');
+  });
+});
