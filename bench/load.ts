@@ -1,0 +1,68 @@
+/**
+ * Load generation with autocannon's programmatic API, reduced to the figures the report shows.
+ */
+import autocannon, { type Result } from 'autocannon';
+
+/** What one load run measured. */
+export interface LoadFigures {
+  url: string;
+  connections: number;
+  /** Completed requests. */
+  requests: number;
+  durationS: number;
+  /** Completed requests over the run's duration (not the mean of per-second samples, which a short run skews). */
+  requestsPerS: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyMaxMs: number;
+  /** Connection errors, including timeouts. */
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCounts: Record<string, number>;
+  /** Mean response size (headers and body), to show every server answered with a comparable payload. */
+  bytesPerResponse: number | null;
+}
+
+/** How long a run lasts: a fixed duration, or a number of requests bounded by a time cap. */
+export type LoadLength = { kind: 'duration'; durationS: number } | { kind: 'requests'; requests: number; capS: number };
+
+/** Reduces an autocannon result to {@link LoadFigures}. */
+export function toLoadFigures(result: Result, connections: number): LoadFigures {
+  const statusCounts: Record<string, number> = {};
+  for (const [status, stats] of Object.entries(result.statusCodeStats ?? {})) statusCounts[status] = Number(stats.count);
+  const requests = result.requests.total;
+  return {
+    url: result.url,
+    connections,
+    requests,
+    durationS: result.duration,
+    requestsPerS: result.duration > 0 ? requests / result.duration : 0,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    latencyMaxMs: result.latency.max,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    statusCounts,
+    bytesPerResponse: requests > 0 ? result.throughput.total / requests : null,
+  };
+}
+
+/** Drives `url` with `connections` keep-alive connections of GET requests for `length`. */
+export async function runLoad(url: string, connections: number, length: LoadLength): Promise<LoadFigures> {
+  // netlify's v2 path can take seconds per request under load; 30 s keeps slow answers from counting as errors.
+  const common = { url, connections, timeout: 30 };
+  if (length.kind === 'duration') {
+    return toLoadFigures(await autocannon({ ...common, duration: length.durationS }), connections);
+  }
+  const instance = autocannon({ ...common, amount: length.requests });
+  // `amount` overrides `duration` in autocannon, so a slow server is bounded here: stop() ends the run
+  // and the result covers the requests completed so far.
+  const cap = setTimeout(() => instance.stop(), length.capS * 1000);
+  try {
+    return toLoadFigures(await instance, connections);
+  } finally {
+    clearTimeout(cap);
+  }
+}

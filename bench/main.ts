@@ -1,0 +1,204 @@
+/**
+ * `npm run bench`: our server, netlify functions:serve and a bare node:http server, side by side in one
+ * run on this machine (issue 5), plus the simulator's cold-start and warm-overhead figures (issue 3).
+ *
+ * Usage: `npm run bench -- [--duration S] [--quick] [--only ours,netlify,bare,memory,cold-start,warm-overhead]`.
+ * Prints a table, writes bench/results/<timestamp>.json and bench/results/latest.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runLoad, type LoadFigures } from './load.ts';
+import { BenchOptionsError, parseBenchOptions, USAGE, type BenchOptions } from './options.ts';
+import { freePort, ServerProcess } from './proc.ts';
+import { checkTargets, computeRatios, renderMarkdown, renderText, type BenchResults, type LoadRun, type MachineInfo, type MemoryRun } from './report.ts';
+import { runSimulatorBench } from './sim-bench.ts';
+import { rssGrowth, type RssSample } from './stats.ts';
+import { functionExists, planServer, SCENARIOS, SERVER_LABELS, type Scenario, type ServerId } from './targets.ts';
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(projectRoot, 'bench', 'results');
+const logsDir = join(resultsDir, 'logs');
+/** netlify-cli bundles every function before it answers; give it room on a busy 2-core machine. */
+const READY_TIMEOUT_MS = 120_000;
+
+const benchStartedAt = performance.now();
+function progress(line: string): void {
+  const elapsedS = Math.round((performance.now() - benchStartedAt) / 1000);
+  const stamp = `${String(Math.floor(elapsedS / 60)).padStart(2, '0')}:${String(elapsedS % 60).padStart(2, '0')}`;
+  process.stderr.write(`[bench ${stamp}] ${line}\n`);
+}
+
+function machineInfo(): MachineInfo {
+  const cores = cpus();
+  return {
+    nproc: cores.length,
+    cpuModel: cores[0]?.model.trim() ?? 'unknown',
+    node: process.versions.node,
+    platform: `${process.platform} ${process.arch}`,
+    totalMemoryBytes: totalmem(),
+  };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a scenario cannot run on any server, or null. */
+function scenarioUnavailable(scenario: Scenario): string | null {
+  return functionExists(projectRoot, scenario.functionName) ? null : `functions/${scenario.functionName} has not landed`;
+}
+
+/**
+ * Starts `server` on a free port, waits until `scenario`'s URL answers, warms up, then hands it to
+ * `measure`; stops the whole process group afterwards, whatever happened.
+ */
+async function withServer<T>(
+  serverId: ServerId,
+  scenario: Scenario,
+  options: BenchOptions,
+  measure: (server: ServerProcess, url: string, readyAfterMs: number) => Promise<T>,
+): Promise<T | { status: 'not-available' | 'failed'; reason: string }> {
+  const unavailable = scenarioUnavailable(scenario);
+  if (unavailable) return { status: 'not-available', reason: unavailable };
+  const plan = planServer(serverId, projectRoot);
+  if (!plan.available) return { status: 'not-available', reason: plan.reason };
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}${scenario.path}`;
+  const logPath = join(logsDir, `${serverId}-${scenario.id}.log`);
+  progress(`${SERVER_LABELS[serverId]}: starting on port ${port} (log ${relative(projectRoot, logPath)})`);
+  const startedAt = performance.now();
+  const server = ServerProcess.start(plan.command(port, logPath));
+  try {
+    const status = await server.waitUntilReady(url, READY_TIMEOUT_MS);
+    const readyAfterMs = performance.now() - startedAt;
+    progress(`${SERVER_LABELS[serverId]}: ready after ${Math.round(readyAfterMs)} ms (first answer ${status}); warming up ${options.warmupS} s`);
+    await runLoad(url, options.connections, { kind: 'duration', durationS: options.warmupS });
+    return await measure(server, url, readyAfterMs);
+  } catch (error) {
+    return { status: 'failed', reason: errorMessage(error) };
+  } finally {
+    await server.stop();
+  }
+}
+
+function describe(figures: LoadFigures): string {
+  return `${Math.round(figures.requestsPerS)} req/s, p50 ${figures.latencyP50Ms} ms, p99 ${figures.latencyP99Ms} ms, errors ${figures.errors}, non-2xx ${figures.non2xx}`;
+}
+
+async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<LoadRun> {
+  const outcome = await withServer(serverId, scenario, options, async (server, url, readyAfterMs) => {
+    progress(`${SERVER_LABELS[serverId]}: ${scenario.label} for ${options.durationS} s`);
+    const figures = await runLoad(url, options.connections, { kind: 'duration', durationS: options.durationS });
+    const rssAfterBytes = server.rssBytes();
+    progress(`${SERVER_LABELS[serverId]}: ${describe(figures)}`);
+    return { server: serverId, scenario: scenario.id, status: 'ok' as const, readyAfterMs, figures, rssAfterBytes };
+  });
+  if ('server' in outcome) return outcome;
+  progress(`${SERVER_LABELS[serverId]}: ${scenario.label} ${outcome.status}: ${outcome.reason.split('\n')[0]}`);
+  return { server: serverId, scenario: scenario.id, status: outcome.status, reason: outcome.reason };
+}
+
+async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<MemoryRun> {
+  const outcome = await withServer(serverId, scenario, options, async (server, url) => {
+    const samples: RssSample[] = [];
+    const first = server.rssBytes();
+    if (first === null) throw new Error(`${serverId} has no RSS to read`);
+    samples.push({ requests: 0, rssBytes: first });
+    const chunkRequests = Math.ceil(options.memoryRequests / options.memoryChunks);
+    let requests = 0;
+    let durationS = 0;
+    let errors = 0;
+    let non2xx = 0;
+    let cappedByTime = false;
+    for (let chunk = 1; chunk <= options.memoryChunks; chunk++) {
+      const figures = await runLoad(url, options.connections, { kind: 'requests', requests: chunkRequests, capS: options.memoryChunkCapS });
+      requests += figures.requests;
+      durationS += figures.durationS;
+      errors += figures.errors;
+      non2xx += figures.non2xx;
+      if (figures.requests < chunkRequests) cappedByTime = true;
+      const rssBytes = server.rssBytes();
+      if (rssBytes === null) throw new Error(`${serverId} exited during the memory run`);
+      samples.push({ requests, rssBytes });
+      progress(`${SERVER_LABELS[serverId]}: memory chunk ${chunk}/${options.memoryChunks}: ${requests} requests, RSS ${(rssBytes / 1048576).toFixed(1)} MiB`);
+    }
+    return { server: serverId, scenario: scenario.id, status: 'ok' as const, samples, growth: rssGrowth(samples), requests, durationS, errors, non2xx, cappedByTime };
+  });
+  if ('server' in outcome) return outcome;
+  progress(`${SERVER_LABELS[serverId]}: memory ${scenario.label} ${outcome.status}: ${outcome.reason.split('\n')[0]}`);
+  return { server: serverId, scenario: scenario.id, status: outcome.status, reason: outcome.reason, samples: [], growth: null, requests: 0, durationS: 0, errors: 0, non2xx: 0, cappedByTime: false };
+}
+
+/** The memory runs issue 5 asks for: ours on both APIs, and netlify's v2 path for contrast. */
+const MEMORY_RUNS: ReadonlyArray<[ServerId, Scenario['id']]> = [
+  ['ours', 'hello-world'],
+  ['ours', 'collect-get'],
+  ['netlify', 'collect-get'],
+];
+
+async function main(): Promise<void> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof BenchOptionsError) {
+      process.stderr.write(`bench: ${error.message}\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+  mkdirSync(logsDir, { recursive: true });
+  const startedAt = new Date();
+  const selected = new Set(options.only);
+  progress(`targets: ${options.only.join(', ')}${options.quick ? ' (quick)' : ''}`);
+
+  const load: LoadRun[] = [];
+  for (const scenario of SCENARIOS) {
+    for (const serverId of ['ours', 'netlify', 'bare'] as const) {
+      if (selected.has(serverId)) load.push(await loadRun(serverId, scenario, options));
+    }
+  }
+
+  const memory: MemoryRun[] = [];
+  if (selected.has('memory')) {
+    for (const [serverId, scenarioId] of MEMORY_RUNS) {
+      const scenario = SCENARIOS.find((candidate) => candidate.id === scenarioId);
+      if (scenario) memory.push(await memoryRun(serverId, scenario, options));
+    }
+  }
+
+  let coldStart: BenchResults['coldStart'] = null;
+  let warmOverhead: BenchResults['warmOverhead'] = null;
+  if (selected.has('cold-start') || selected.has('warm-overhead')) {
+    progress(`simulator: cold start (${options.coldStarts}×) and warm overhead (${options.warmInvocations}×) of hello-world`);
+    ({ coldStart, warmOverhead } = await runSimulatorBench(
+      { projectRoot, functionName: 'hello-world', coldStarts: options.coldStarts, warmInvocations: options.warmInvocations, progress },
+      { coldStart: selected.has('cold-start'), warmOverhead: selected.has('warm-overhead') },
+    ));
+  }
+
+  const ratios = computeRatios(load);
+  const partial = { load, memory, coldStart, warmOverhead, ratios };
+  const results: BenchResults = {
+    schemaVersion: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    machine: machineInfo(),
+    options,
+    ...partial,
+    targets: checkTargets(partial),
+  };
+
+  const jsonPath = join(resultsDir, `${startedAt.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(resultsDir, 'latest.md'), renderMarkdown(results));
+  process.stdout.write(`\n${renderText(results)}`);
+  progress(`wrote ${relative(projectRoot, jsonPath)} and bench/results/latest.md`);
+}
+
+await main();

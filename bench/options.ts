@@ -1,0 +1,130 @@
+/**
+ * Command-line and environment options of `npm run bench`.
+ * Parsing is pure (argv and env in, options out) so test/bench can check it.
+ */
+
+/** One selectable part of the benchmark, for `--only`. */
+export type BenchTarget = 'ours' | 'netlify' | 'bare' | 'memory' | 'cold-start' | 'warm-overhead';
+
+/** Every target, in the order they run. */
+export const ALL_TARGETS: readonly BenchTarget[] = ['ours', 'netlify', 'bare', 'memory', 'cold-start', 'warm-overhead'];
+
+/** What one run of the benchmark does. */
+export interface BenchOptions {
+  /** Seconds of measured load per server and request. */
+  durationS: number;
+  /** Seconds of unmeasured load before each measured run, so JIT and caches are warm. */
+  warmupS: number;
+  connections: number;
+  /** Requests in the sustained-load memory run (issue 5: 20,000). */
+  memoryRequests: number;
+  /** The memory run is split into this many chunks, with an RSS sample after each. */
+  memoryChunks: number;
+  /**
+   * Upper bound, in seconds, on one memory chunk. netlify's v2 path serves a few requests per second,
+   * so 20,000 requests would take about an hour there; the chunk stops at this bound and growth is
+   * reported per request actually served.
+   */
+  memoryChunkCapS: number;
+  /** Cold starts measured (issue 5: at least 20). */
+  coldStarts: number;
+  /** Warm invocations measured for the overhead figure. */
+  warmInvocations: number;
+  /** Which parts run. */
+  only: readonly BenchTarget[];
+  quick: boolean;
+}
+
+/** Thrown for a bad flag or value; main prints its message and the usage. */
+export class BenchOptionsError extends Error {
+  readonly code = 'INVALID_BENCH_OPTIONS';
+}
+
+export const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--quick] [--only ${ALL_TARGETS.join(',')}]
+  --duration S        seconds of measured load per server and request (env BENCH_DURATION_S, default 10)
+  --warmup S          seconds of warm-up load before each measured run (env BENCH_WARMUP_S, default 2)
+  --quick             a short smoke run: 2 s load, 2,000-request memory run, 20 cold starts, 300 warm calls
+  --only LIST         comma-separated subset of: ${ALL_TARGETS.join(', ')} (env BENCH_ONLY)
+  --memory-requests N requests in the memory run (default 20000)
+  --cold-starts N     cold starts to measure (default 30, at least 20)
+  --warm-invocations N warm invocations to measure (default 3000)`;
+
+function positiveNumber(name: string, raw: string | undefined): number {
+  const value = Number(raw);
+  if (raw === undefined || raw === '' || !Number.isFinite(value) || value <= 0) {
+    throw new BenchOptionsError(`${name} needs a positive number, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function positiveInteger(name: string, raw: string | undefined): number {
+  const value = positiveNumber(name, raw);
+  if (!Number.isInteger(value)) throw new BenchOptionsError(`${name} needs a whole number, got ${raw}`);
+  return value;
+}
+
+function parseOnly(raw: string): BenchTarget[] {
+  const names = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (names.length === 0) throw new BenchOptionsError('--only needs at least one target');
+  return names.map((name) => {
+    const target = ALL_TARGETS.find((candidate) => candidate === name);
+    if (!target) throw new BenchOptionsError(`unknown target ${JSON.stringify(name)}; choose from ${ALL_TARGETS.join(', ')}`);
+    return target;
+  });
+}
+
+/**
+ * Options from `argv` (the arguments after the script) and `env`. Flags win over env.
+ * `--quick` sets short defaults first, so `--quick --duration 5` still means 5 s.
+ */
+export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BenchOptions {
+  const quick = argv.includes('--quick') || env['BENCH_QUICK'] === '1';
+  const options: BenchOptions = quick
+    ? { durationS: 2, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, coldStarts: 20, warmInvocations: 300, only: ALL_TARGETS, quick }
+    : { durationS: 10, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 15, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick };
+
+  if (env['BENCH_DURATION_S'] !== undefined) options.durationS = positiveNumber('BENCH_DURATION_S', env['BENCH_DURATION_S']);
+  if (env['BENCH_WARMUP_S'] !== undefined) options.warmupS = positiveNumber('BENCH_WARMUP_S', env['BENCH_WARMUP_S']);
+  if (env['BENCH_ONLY'] !== undefined) options.only = parseOnly(env['BENCH_ONLY']);
+
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const takeValue = (): string | undefined => {
+      i += 1;
+      return argv[i];
+    };
+    switch (flag) {
+      case '--quick':
+        break;
+      case '--duration':
+        options.durationS = positiveNumber('--duration', takeValue());
+        break;
+      case '--warmup':
+        options.warmupS = positiveNumber('--warmup', takeValue());
+        break;
+      case '--only': {
+        const value = takeValue();
+        if (value === undefined) throw new BenchOptionsError('--only needs a list of targets');
+        options.only = parseOnly(value);
+        break;
+      }
+      case '--memory-requests':
+        options.memoryRequests = positiveInteger('--memory-requests', takeValue());
+        break;
+      case '--cold-starts':
+        options.coldStarts = positiveInteger('--cold-starts', takeValue());
+        break;
+      case '--warm-invocations':
+        options.warmInvocations = positiveInteger('--warm-invocations', takeValue());
+        break;
+      default:
+        throw new BenchOptionsError(`unknown argument ${JSON.stringify(flag)}`);
+    }
+  }
+  // Issue 5 asks for the median over at least 20 cold starts; fewer would not be the figure it asks for.
+  if (options.coldStarts < 20) throw new BenchOptionsError(`--cold-starts must be at least 20, got ${options.coldStarts}`);
+  if (options.memoryRequests < options.connections * options.memoryChunks) {
+    throw new BenchOptionsError(`--memory-requests must be at least ${options.connections * options.memoryChunks}`);
+  }
+  return options;
+}

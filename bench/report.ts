@@ -1,0 +1,322 @@
+/**
+ * The benchmark's results: their JSON shape, the ratios and target checks derived from them, and the
+ * text table (stdout) and Markdown table (bench/results/latest.md) rendered from them. Pure functions.
+ */
+import type { LoadFigures } from './load.ts';
+import type { BenchOptions } from './options.ts';
+import type { ColdStartFigures, SimFigures, WarmOverheadFigures } from './sim-bench.ts';
+import { formatMiB, formatNumber, formatRatio, ratio, type RssGrowth, type RssSample } from './stats.ts';
+import { SCENARIOS, SERVER_LABELS, type ScenarioId, type ServerId } from './targets.ts';
+
+export type RunStatus = 'ok' | 'not-available' | 'failed';
+
+/** One server driven with one request for a fixed duration. */
+export interface LoadRun {
+  server: ServerId;
+  scenario: ScenarioId;
+  status: RunStatus;
+  reason?: string;
+  /** From spawn until it first answered. */
+  readyAfterMs?: number;
+  figures?: LoadFigures;
+  /** RSS of the server's process group right after the measured run. */
+  rssAfterBytes?: number | null;
+}
+
+/** One server driven with many requests, RSS sampled along the way. */
+export interface MemoryRun {
+  server: ServerId;
+  scenario: ScenarioId;
+  status: RunStatus;
+  reason?: string;
+  /** RSS after warm-up (requests 0), then after each chunk. */
+  samples: RssSample[];
+  growth: RssGrowth | null;
+  requests: number;
+  durationS: number;
+  errors: number;
+  non2xx: number;
+  /** True when the chunks hit their time cap before the requested number of requests. */
+  cappedByTime: boolean;
+}
+
+export interface MachineInfo {
+  nproc: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  totalMemoryBytes: number;
+}
+
+export interface Ratios {
+  /** requests/s, ours over netlify functions:serve, hello-world (v1). Issue 5 target: ≥ 6. */
+  helloOursOverNetlify: number | null;
+  /** requests/s, ours over netlify functions:serve, collect GET (v2). Issue 5 target: ≥ 100. */
+  collectOursOverNetlify: number | null;
+  /** requests/s, ours over bare node:http, hello-world. Issue 5 target: ≥ 0.3. */
+  helloOursOverBare: number | null;
+  /** requests/s, ours over bare node:http, collect GET (no target; for context). */
+  collectOursOverBare: number | null;
+}
+
+export interface TargetCheck {
+  name: string;
+  goal: string;
+  measured: string;
+  /** null: not measured in this run. */
+  met: boolean | null;
+}
+
+export interface BenchResults {
+  schemaVersion: 1;
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  machine: MachineInfo;
+  options: BenchOptions;
+  load: LoadRun[];
+  memory: MemoryRun[];
+  coldStart: SimFigures<ColdStartFigures> | null;
+  warmOverhead: SimFigures<WarmOverheadFigures> | null;
+  ratios: Ratios;
+  targets: TargetCheck[];
+}
+
+/** RSS growth per request below which a memory run counts as flat. */
+export const FLAT_RSS_BYTES_PER_REQUEST = 1024;
+
+function requestsPerS(load: readonly LoadRun[], server: ServerId, scenario: ScenarioId): number | null {
+  const run = load.find((candidate) => candidate.server === server && candidate.scenario === scenario);
+  return run?.status === 'ok' && run.figures ? run.figures.requestsPerS : null;
+}
+
+/** The ratios issue 5 asks for, from whichever load runs succeeded. */
+export function computeRatios(load: readonly LoadRun[]): Ratios {
+  return {
+    helloOursOverNetlify: ratio(requestsPerS(load, 'ours', 'hello-world'), requestsPerS(load, 'netlify', 'hello-world')),
+    collectOursOverNetlify: ratio(requestsPerS(load, 'ours', 'collect-get'), requestsPerS(load, 'netlify', 'collect-get')),
+    helloOursOverBare: ratio(requestsPerS(load, 'ours', 'hello-world'), requestsPerS(load, 'bare', 'hello-world')),
+    collectOursOverBare: ratio(requestsPerS(load, 'ours', 'collect-get'), requestsPerS(load, 'bare', 'collect-get')),
+  };
+}
+
+function atLeast(name: string, value: number | null, goal: number): TargetCheck {
+  return { name, goal: `≥ ${formatRatio(goal)}`, measured: formatRatio(value), met: value === null ? null : value >= goal };
+}
+
+/** Issue 5's and issue 3's targets against this run's figures. */
+export function checkTargets(results: Pick<BenchResults, 'load' | 'memory' | 'coldStart' | 'warmOverhead' | 'ratios'>): TargetCheck[] {
+  const { ratios } = results;
+  const checks: TargetCheck[] = [
+    atLeast('hello-world: ours / netlify requests/s', ratios.helloOursOverNetlify, 6),
+    atLeast('hello-world: ours / bare node requests/s', ratios.helloOursOverBare, 0.3),
+    atLeast('collect GET (v2): ours / netlify requests/s', ratios.collectOursOverNetlify, 100),
+  ];
+
+  const ourMemory = results.memory.filter((run) => run.server === 'ours' && run.status === 'ok' && run.growth?.steadyBytesPerRequest != null);
+  if (ourMemory.length === 0) {
+    checks.push({ name: 'ours: flat RSS under sustained load', goal: `< ${FLAT_RSS_BYTES_PER_REQUEST} B/request after the first chunk`, measured: '—', met: null });
+  } else {
+    for (const run of ourMemory) {
+      const growth = run.growth?.steadyBytesPerRequest ?? 0;
+      checks.push({
+        name: `ours ${run.scenario}: flat RSS over ${formatNumber(run.requests)} requests`,
+        goal: `< ${FLAT_RSS_BYTES_PER_REQUEST} B/request after the first chunk`,
+        measured: `${formatNumber(growth, 1)} B/request`,
+        met: growth < FLAT_RSS_BYTES_PER_REQUEST,
+      });
+    }
+  }
+
+  const cold = results.coldStart?.status === 'ok' ? results.coldStart.figures : null;
+  checks.push({
+    name: 'cold start: simulator / bare-worker floor (medians)',
+    goal: '≤ 1.50×',
+    measured: cold ? `${formatRatio(cold.ratio)} (${formatNumber(cold.simulator.medianMs, 2)} vs ${formatNumber(cold.floor.medianMs, 2)} ms)` : '—',
+    met: cold?.ratio == null ? null : cold.ratio <= 1.5,
+  });
+  const warm = results.warmOverhead?.status === 'ok' ? results.warmOverhead.figures : null;
+  checks.push({
+    name: 'warm invocation overhead over a direct call (medians)',
+    goal: '< 0.200 ms',
+    measured: warm ? `${formatNumber(warm.overheadMs, 3)} ms` : '—',
+    met: warm ? warm.overheadMs < 0.2 : null,
+  });
+
+  const ours = results.load.filter((run) => run.server === 'ours' && run.status === 'ok' && run.figures);
+  const failures = ours.reduce((sum, run) => sum + (run.figures ? run.figures.errors + run.figures.non2xx : 0), 0);
+  checks.push({
+    name: 'ours: no errors or non-2xx during load runs',
+    goal: '0',
+    measured: ours.length > 0 ? formatNumber(failures) : '—',
+    met: ours.length > 0 ? failures === 0 : null,
+  });
+  return checks;
+}
+
+function scenarioLabel(id: ScenarioId): string {
+  return SCENARIOS.find((scenario) => scenario.id === id)?.label ?? id;
+}
+
+function verdict(met: boolean | null): string {
+  if (met === null) return 'not measured';
+  return met ? 'met' : 'NOT met';
+}
+
+/** Rows of cells, plus notes shown under the table; the renderers lay them out as text or Markdown. */
+type Table = { headers: string[]; rows: string[][]; notes?: string[] };
+
+/**
+ * A row for a run that did not produce figures: a short status in the first figure column, and the
+ * reason (which may be a long multi-line log tail) as a numbered note under the table.
+ */
+function unavailableRow(head: string[], width: number, status: RunStatus, reason: string | undefined, notes: string[]): string[] {
+  notes.push(`${status}: ${(reason ?? '').split('\n')[0] ?? ''}`);
+  const cells = [...head, `${status === 'failed' ? 'failed' : 'not available'} [${notes.length}]`];
+  while (cells.length < width) cells.push('');
+  return cells;
+}
+
+function loadTable(load: readonly LoadRun[]): Table {
+  const headers = ['request', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'RSS after'];
+  const notes: string[] = [];
+  return {
+    headers,
+    notes,
+    rows: load.map((run) => {
+      const head = [scenarioLabel(run.scenario), SERVER_LABELS[run.server]];
+      if (run.status !== 'ok' || !run.figures) return unavailableRow(head, headers.length, run.status, run.reason, notes);
+      const f = run.figures;
+      return [
+        ...head,
+        formatNumber(f.requestsPerS, f.requestsPerS < 100 ? 1 : 0),
+        // autocannon's latency histogram holds whole milliseconds: 0 means under 1 ms.
+        formatNumber(f.latencyP50Ms),
+        formatNumber(f.latencyP99Ms),
+        formatNumber(f.latencyMaxMs),
+        formatNumber(f.errors),
+        formatNumber(f.non2xx),
+        formatMiB(run.rssAfterBytes),
+      ];
+    }),
+  };
+}
+
+function memoryTable(memory: readonly MemoryRun[]): Table {
+  const headers = ['request', 'server', 'requests', 'RSS before', 'RSS after', 'growth/request', 'after 1st chunk', 'errors+non-2xx'];
+  const notes: string[] = [];
+  return {
+    headers,
+    notes,
+    rows: memory.map((run) => {
+      const head = [scenarioLabel(run.scenario), SERVER_LABELS[run.server]];
+      if (run.status !== 'ok') return unavailableRow(head, headers.length, run.status, run.reason, notes);
+      const first = run.samples[0];
+      const last = run.samples[run.samples.length - 1];
+      return [
+        ...head,
+        `${formatNumber(run.requests)}${run.cappedByTime ? ` (capped at ${formatNumber(run.durationS, 0)} s)` : ''}`,
+        formatMiB(first?.rssBytes),
+        formatMiB(last?.rssBytes),
+        run.growth?.bytesPerRequest == null ? '—' : `${formatNumber(run.growth.bytesPerRequest, 1)} B`,
+        run.growth?.steadyBytesPerRequest == null ? '—' : `${formatNumber(run.growth.steadyBytesPerRequest, 1)} B`,
+        formatNumber(run.errors + run.non2xx),
+      ];
+    }),
+  };
+}
+
+function simulatorTable(results: Pick<BenchResults, 'coldStart' | 'warmOverhead'>): Table {
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  const { coldStart, warmOverhead } = results;
+  if (coldStart) {
+    if (coldStart.status !== 'ok') rows.push(unavailableRow(['cold start'], 5, coldStart.status, coldStart.reason, notes));
+    else {
+      const f = coldStart.figures;
+      rows.push([`cold start, ${f.functionName} (${formatNumber(f.simulator.samplesMs.length)} each)`, 'simulator: new container → response', formatNumber(f.simulator.medianMs, 2), formatNumber(f.simulator.p90Ms, 2), formatRatio(f.ratio)]);
+      rows.push(['', `floor: new Worker + import bundle (${formatNumber(f.bundleBytes)} B) → answer`, formatNumber(f.floor.medianMs, 2), formatNumber(f.floor.p90Ms, 2), '1×']);
+      if (f.simulatorInitMs) rows.push(['', 'simulator INIT (module evaluation)', formatNumber(f.simulatorInitMs.medianMs, 2), formatNumber(f.simulatorInitMs.p90Ms, 2), '']);
+    }
+  }
+  if (warmOverhead) {
+    if (warmOverhead.status !== 'ok') rows.push(unavailableRow(['warm invocation'], 5, warmOverhead.status, warmOverhead.reason, notes));
+    else {
+      const f = warmOverhead.figures;
+      rows.push([`warm, ${f.functionName} (${formatNumber(f.simulator.samplesMs.length)} each)`, 'simulator: invoke → body read', formatNumber(f.simulator.medianMs, 3), formatNumber(f.simulator.p90Ms, 3), '']);
+      rows.push(['', 'direct handler call, same bundle', formatNumber(f.direct.medianMs, 3), formatNumber(f.direct.p90Ms, 3), '']);
+      rows.push(['', 'overhead (difference of medians)', formatNumber(f.overheadMs, 3), '', '']);
+    }
+  }
+  return { headers: ['measurement', 'what', 'median ms', 'p90 ms', 'vs floor'], rows, notes };
+}
+
+function ratioTable(ratios: Ratios): Table {
+  return {
+    headers: ['ratio (requests/s)', 'value'],
+    rows: [
+      ['hello-world: ours / netlify', formatRatio(ratios.helloOursOverNetlify)],
+      ['collect GET (v2): ours / netlify', formatRatio(ratios.collectOursOverNetlify)],
+      ['hello-world: ours / bare node:http', formatRatio(ratios.helloOursOverBare)],
+      ['collect GET: ours / bare node:http', formatRatio(ratios.collectOursOverBare)],
+    ],
+  };
+}
+
+function targetTable(targets: readonly TargetCheck[]): Table {
+  return { headers: ['target', 'goal', 'measured', 'verdict'], rows: targets.map((t) => [t.name, t.goal, t.measured, verdict(t.met)]) };
+}
+
+function renderTextTable(table: Table): string {
+  const all = [table.headers, ...table.rows];
+  const widths = table.headers.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
+  const line = (row: readonly string[]) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const notes = (table.notes ?? []).map((note, index) => `  [${index + 1}] ${note}`);
+  return [line(table.headers), widths.map((width) => '-'.repeat(width)).join('  '), ...table.rows.map(line), ...notes].join('\n');
+}
+
+function renderMarkdownTable(table: Table): string {
+  const escape = (cell: string) => cell.replaceAll('|', '\\|');
+  const line = (row: readonly string[]) => `| ${row.map(escape).join(' | ')} |`;
+  const notes = (table.notes ?? []).map((note, index) => `${index === 0 ? '\n' : ''}[${index + 1}] ${note}  `);
+  return [line(table.headers), line(table.headers.map(() => '---')), ...table.rows.map(line), ...notes].join('\n');
+}
+
+function machineLine(results: BenchResults): string {
+  const m = results.machine;
+  return `${results.startedAt.slice(0, 16).replace('T', ' ')} UTC · ${m.nproc} cores (${m.cpuModel}) · Node ${m.node} · ${m.platform}`;
+}
+
+function settingsLine(results: BenchResults): string {
+  const o = results.options;
+  return `${o.connections} connections, ${o.durationS} s per run after ${o.warmupS} s warm-up; memory run ${formatNumber(o.memoryRequests)} requests in ${o.memoryChunks} chunks (each capped at ${o.memoryChunkCapS} s)`;
+}
+
+function sections(results: BenchResults): Array<[string, Table]> {
+  const out: Array<[string, Table]> = [];
+  if (results.load.length > 0) out.push(['Load (autocannon)', loadTable(results.load)], ['Ratios', ratioTable(results.ratios)]);
+  if (results.memory.length > 0) out.push(['Memory under sustained load (RSS of the server process group)', memoryTable(results.memory)]);
+  if (results.coldStart || results.warmOverhead) out.push(['Simulator: cold start and warm overhead', simulatorTable(results)]);
+  out.push(['Targets (issues 3 and 5)', targetTable(results.targets)]);
+  return out;
+}
+
+/** The plain-text report for stdout. */
+export function renderText(results: BenchResults): string {
+  const parts = [`Benchmark · ${machineLine(results)}`, settingsLine(results)];
+  for (const [title, table] of sections(results)) parts.push('', title, renderTextTable(table));
+  return `${parts.join('\n')}\n`;
+}
+
+/** The Markdown report, bench/results/latest.md, which the README quotes. */
+export function renderMarkdown(results: BenchResults): string {
+  const parts = [
+    `# Benchmark results`,
+    '',
+    `${machineLine(results)}  `,
+    `Command: \`${results.command}\`  `,
+    `${settingsLine(results)}.`,
+  ];
+  for (const [title, table] of sections(results)) parts.push('', `## ${title}`, '', renderMarkdownTable(table));
+  return `${parts.join('\n')}\n`;
+}

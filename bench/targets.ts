@@ -1,0 +1,106 @@
+/**
+ * The servers the benchmark compares and the requests it sends them. Each server is pluggable: it
+ * either yields a command to start it, or says why it is not available in this checkout, and the report
+ * shows that instead of failing the whole run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ServerCommand } from './proc.ts';
+
+/** A server under test. */
+export type ServerId = 'ours' | 'netlify' | 'bare';
+
+/** A request the servers are driven with. */
+export type ScenarioId = 'hello-world' | 'collect-get';
+
+export interface Scenario {
+  id: ScenarioId;
+  /** The function it exercises, under functions/. */
+  functionName: string;
+  /** Which handler API that function uses: the anchor treats them very differently (DESIGN.md §3). */
+  api: 'v1' | 'v2';
+  path: string;
+  label: string;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { id: 'hello-world', functionName: 'hello-world', api: 'v1', path: '/.netlify/functions/hello-world', label: 'hello-world (v1) GET' },
+  { id: 'collect-get', functionName: 'collect', api: 'v2', path: '/.netlify/functions/collect', label: 'collect (v2) GET' },
+];
+
+export const SERVER_LABELS: Record<ServerId, string> = {
+  ours: 'ours (npm start)',
+  netlify: 'netlify functions:serve --offline',
+  bare: 'bare node:http',
+};
+
+/** A server's start command for one port, or why it cannot run here. */
+export type ServerPlan = { available: true; command: (port: number, logPath: string) => ServerCommand } | { available: false; reason: string };
+
+const FUNCTION_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'] as const;
+
+/** Whether `functions/<name>` exists in any extension Netlify bundles. */
+export function functionExists(projectRoot: string, name: string): boolean {
+  return FUNCTION_EXTENSIONS.some((extension) => existsSync(join(projectRoot, 'functions', `${name}${extension}`)));
+}
+
+/**
+ * The node arguments of an `npm start` script of the form `node [flags] <file> [args]`, or null for
+ * anything else. The bench runs node itself rather than `npm start`, so the process group it measures
+ * holds the server and not an npm wrapper too.
+ */
+export function nodeArgsOfScript(script: string): string[] | null {
+  const words = script.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.length < 2) return null;
+  return words.slice(1);
+}
+
+/** How to start each server in `projectRoot`. */
+export function planServer(id: ServerId, projectRoot: string): ServerPlan {
+  switch (id) {
+    case 'ours': {
+      const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+      const script = manifest.scripts?.['start'] ?? '';
+      const args = nodeArgsOfScript(script);
+      if (args === null) {
+        return { available: false, reason: `npm start runs ${JSON.stringify(script)}, not the simulator server (src/server/ has not landed)` };
+      }
+      const entry = args.find((arg) => !arg.startsWith('-'));
+      if (entry === undefined || !existsSync(join(projectRoot, entry))) {
+        return { available: false, reason: `npm start's entry ${entry ?? '(none)'} does not exist` };
+      }
+      return {
+        available: true,
+        command: (port, logPath) => ({ name: 'ours', command: process.execPath, args, cwd: projectRoot, env: { PORT: String(port) }, logPath }),
+      };
+    }
+    case 'netlify': {
+      const cli = join(projectRoot, 'node_modules', 'netlify-cli', 'bin', 'run.js');
+      if (!existsSync(cli)) return { available: false, reason: 'netlify-cli is not installed' };
+      const hook = join(projectRoot, 'bench', 'netlify-typescript-hook.ts');
+      return {
+        available: true,
+        command: (port, logPath) => ({
+          name: 'netlify',
+          command: process.execPath,
+          args: ['--import', hook, cli, 'functions:serve', '--offline', '--port', String(port)],
+          cwd: projectRoot,
+          env: { NETLIFY_TELEMETRY_DISABLED: '1' },
+          logPath,
+        }),
+      };
+    }
+    case 'bare':
+      return {
+        available: true,
+        command: (port, logPath) => ({
+          name: 'bare',
+          command: process.execPath,
+          args: [join(projectRoot, 'bench', 'bare-server.ts')],
+          cwd: projectRoot,
+          env: { PORT: String(port) },
+          logPath,
+        }),
+      };
+  }
+}

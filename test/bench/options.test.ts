@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_TARGETS, BenchOptionsError, parseBenchOptions } from '../../bench/options.ts';
+
+describe('bench options', () => {
+  it('runs every target for 10 s with 10 connections and a 20,000-request memory run by default', () => {
+    const options = parseBenchOptions([], {});
+    expect(options).toMatchObject({ durationS: 10, connections: 10, memoryRequests: 20_000, only: ALL_TARGETS, quick: false });
+    expect(options.coldStarts).toBeGreaterThanOrEqual(20);
+  });
+
+  it('lets flags override --quick and the environment', () => {
+    expect(parseBenchOptions(['--quick', '--duration', '5'], { BENCH_DURATION_S: '7' }).durationS).toBe(5);
+    expect(parseBenchOptions(['--quick'], { BENCH_DURATION_S: '7' }).durationS).toBe(7);
+    expect(parseBenchOptions(['--quick'], {}).durationS).toBeLessThan(parseBenchOptions([], {}).durationS);
+  });
+
+  it('selects targets with --only', () => {
+    expect(parseBenchOptions(['--only', 'ours,cold-start'], {}).only).toEqual(['ours', 'cold-start']);
+    expect(parseBenchOptions([], { BENCH_ONLY: 'bare' }).only).toEqual(['bare']);
+  });
+
+  it('rejects unknown targets and flags, bad numbers, and fewer than 20 cold starts', () => {
+    expect(() => parseBenchOptions(['--only', 'wrk'], {})).toThrow(BenchOptionsError);
+    expect(() => parseBenchOptions(['--fast'], {})).toThrow(/unknown argument/);
+    expect(() => parseBenchOptions(['--duration', 'ten'], {})).toThrow(/positive number/);
+    expect(() => parseBenchOptions(['--duration'], {})).toThrow(/positive number/);
+    expect(() => parseBenchOptions(['--cold-starts', '10'], {})).toThrow(/at least 20/);
+  });
+});

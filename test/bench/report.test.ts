@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadFigures } from '../../bench/load.ts';
+import { parseBenchOptions } from '../../bench/options.ts';
+import { checkTargets, computeRatios, renderMarkdown, type BenchResults, type LoadRun } from '../../bench/report.ts';
+
+function figures(requestsPerS: number, failures = 0): LoadFigures {
+  return {
+    url: 'http://127.0.0.1:1/x',
+    connections: 10,
+    requests: requestsPerS * 10,
+    durationS: 10,
+    requestsPerS,
+    latencyP50Ms: 1,
+    latencyP99Ms: 3,
+    latencyMaxMs: 9,
+    errors: 0,
+    timeouts: 0,
+    non2xx: failures,
+    statusCounts: { '200': requestsPerS * 10 - failures },
+    bytesPerResponse: 150,
+  };
+}
+
+const load: LoadRun[] = [
+  { server: 'ours', scenario: 'hello-world', status: 'ok', figures: figures(12_000) },
+  { server: 'netlify', scenario: 'hello-world', status: 'ok', figures: figures(1_500) },
+  { server: 'bare', scenario: 'hello-world', status: 'ok', figures: figures(24_000) },
+  { server: 'ours', scenario: 'collect-get', status: 'ok', figures: figures(4_000, 2) },
+  { server: 'netlify', scenario: 'collect-get', status: 'not-available', reason: 'netlify-cli is not installed\nlong log tail' },
+];
+
+describe('bench report', () => {
+  it('divides our requests/s by the anchor and the ceiling, and leaves a ratio out when a side is missing', () => {
+    expect(computeRatios(load)).toEqual({
+      helloOursOverNetlify: 8,
+      helloOursOverBare: 0.5,
+      collectOursOverNetlify: null,
+      collectOursOverBare: null,
+    });
+  });
+
+  it('checks the issue targets: met, not met, or not measured', () => {
+    const ratios = computeRatios(load);
+    const targets = checkTargets({ load, memory: [], coldStart: null, warmOverhead: null, ratios });
+    const byName = Object.fromEntries(targets.map((t) => [t.name, t.met]));
+    expect(byName['hello-world: ours / netlify requests/s']).toBe(true);
+    expect(byName['hello-world: ours / bare node requests/s']).toBe(true);
+    expect(byName['collect GET (v2): ours / netlify requests/s']).toBeNull();
+    // Two non-2xx answers in our collect run break "no error responses during the load runs".
+    expect(byName['ours: no errors or non-2xx during load runs']).toBe(false);
+  });
+
+  it('renders a Markdown table with the machine, and says why a run is not available', () => {
+    const ratios = computeRatios(load);
+    const partial = { load, memory: [], coldStart: null, warmOverhead: null, ratios };
+    const results: BenchResults = {
+      schemaVersion: 1,
+      startedAt: '2026-11-27T00:10:00.000Z',
+      finishedAt: '2026-11-27T00:14:00.000Z',
+      command: 'npm run bench',
+      machine: { nproc: 2, cpuModel: 'AMD EPYC', node: '24.21.0', platform: 'linux x64', totalMemoryBytes: 1 },
+      options: parseBenchOptions([], {}),
+      ...partial,
+      targets: checkTargets(partial),
+    };
+    const markdown = renderMarkdown(results);
+    expect(markdown).toContain('2026-11-27 00:10 UTC · 2 cores (AMD EPYC) · Node 24.21.0');
+    expect(markdown).toContain('| hello-world (v1) GET | ours (npm start) | 12,000 |');
+    expect(markdown).toContain('| collect (v2) GET | netlify functions:serve --offline | not available [1] |');
+    expect(markdown).toContain('[1] not-available: netlify-cli is not installed');
+    expect(markdown).not.toContain('long log tail');
+  });
+});
