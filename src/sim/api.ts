@@ -57,6 +57,11 @@ export interface InvokeOptions {
   clientIp?: string;
   /** Request id to use; default: a fresh one. */
   requestId?: string;
+  /**
+   * Called once the request has been handed to a container, before any response. Lets a caller (a
+   * log line, a test) know which container took it even when the handler never answers.
+   */
+  onStart?: (start: { requestId: string; containerId: string; coldStart: boolean }) => void;
 }
 
 /** How an invocation ended. */

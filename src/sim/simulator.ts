@@ -121,6 +121,7 @@ export class Simulator {
     const container = pool.acquire();
     if (!container) return this.#throttled(name, requestId);
     const running = container.invoke(payload);
+    options.onStart?.({ requestId, containerId: container.id, coldStart: running.coldStart });
     const done = running.done.then((report) => {
       pool.release(container);
       return report;

@@ -1,0 +1,197 @@
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startRecordingServer } from '../fixtures/recording-server.ts';
+import { SimError, Simulator } from '../../src/sim/index.ts';
+import { call, FIXTURES_DIR, json, request, startSim } from './helpers.ts';
+
+async function recordingServer() {
+  const server = await startRecordingServer();
+  onTestFinished(() => server.close());
+  return server;
+}
+
+describe('Netlify request/response mapping', () => {
+  it('gives a v1 handler the Netlify event and context, and maps its result back to a Response', async () => {
+    const { sim } = startSim();
+    const result = await sim.invoke(
+      'echo-v1',
+      new Request('http://localhost/.netlify/functions/echo-v1?a=1&a=2&b=x', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-test': 'yes' },
+        body: '{"hello":"world"}',
+      }),
+      { clientIp: '203.0.113.9', requestId: 'req-1' },
+    );
+    expect(result.response.status).toBe(201);
+    expect(result.response.headers.get('x-single')).toBe('one');
+    expect(result.response.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
+    const { event, context } = (await result.response.json()) as { event: Record<string, unknown>; context: Record<string, unknown> };
+    expect(event).toMatchObject({
+      httpMethod: 'POST',
+      path: '/.netlify/functions/echo-v1',
+      rawUrl: 'http://localhost/.netlify/functions/echo-v1?a=1&a=2&b=x',
+      rawQuery: 'a=1&a=2&b=x',
+      queryStringParameters: { a: '1, 2', b: 'x' },
+      multiValueQueryStringParameters: { a: ['1', '2'], b: ['x'] },
+      body: '{"hello":"world"}',
+      isBase64Encoded: false,
+    });
+    expect(event.headers).toMatchObject({ 'x-test': 'yes', 'x-nf-client-connection-ip': '203.0.113.9' });
+    expect(event.multiValueHeaders).toMatchObject({ 'x-test': ['yes'] });
+    expect(context).toMatchObject({ functionName: 'echo-v1', awsRequestId: 'req-1' });
+    // 60 s by the (manual) clock, minus the real milliseconds the handler has run.
+    expect(context.remainingMs).toBeGreaterThan(50_000);
+    expect(context.remainingMs).toBeLessThanOrEqual(60_000);
+  });
+
+  it('passes binary bodies to v1 handlers as base64 and decodes isBase64Encoded results', async () => {
+    const { sim } = startSim();
+    const bytes = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0x00]);
+    const echoed = await call(sim, 'echo-v1', { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes });
+    const { event } = json<{ event: { body: string; isBase64Encoded: boolean } }>(echoed);
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body, 'base64')).toEqual(Buffer.from(bytes));
+
+    const binary = await sim.invoke('echo-v1', request('echo-v1', { query: 'binary=1' }));
+    expect(new Uint8Array(await binary.response.arrayBuffer())).toEqual(new Uint8Array([0xff, 0x00, 0xfe, 0x80]));
+  });
+
+  it('gives a v2 handler a real Request and a context with requestId, ip and waitUntil', async () => {
+    const { sim } = startSim();
+    const result = await sim.invoke(
+      'echo-v2',
+      new Request('http://localhost/.netlify/functions/echo-v2?q=1', { method: 'PUT', headers: { 'x-test': 'v2' }, body: 'payload' }),
+      { clientIp: '198.51.100.7' },
+    );
+    expect(await result.response.json()).toEqual({
+      method: 'PUT',
+      url: 'http://localhost/.netlify/functions/echo-v2?q=1',
+      body: 'payload',
+      header: 'v2',
+      requestId: result.requestId,
+      ip: '198.51.100.7',
+      hasWaitUntil: true,
+    });
+  });
+
+  it('streams a v2 response body: the first chunk arrives while the handler is still writing', async () => {
+    const gate = await recordingServer();
+    let open!: () => void;
+    gate.script(() => ({ kind: 'respond', status: 200, until: new Promise<void>((resolve) => (open = resolve)) }));
+    const { sim } = startSim();
+    const result = await sim.invoke('echo-v2', request('echo-v2', { query: `gate=${encodeURIComponent(gate.url)}` }));
+    const reader = result.response.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toBe('first;');
+    await gate.waitForRequests(1); // the handler is blocked on the gate: 'second' does not exist yet
+    open();
+    let rest = '';
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) rest += new TextDecoder().decode(chunk.value);
+    expect(rest).toBe('second');
+    expect((await result.done).outcome).toBe('ok');
+  });
+});
+
+describe('failures', () => {
+  it('a handler that throws gets Netlify’s error shape without a stack trace, and its container stays warm', async () => {
+    const { sim } = startSim();
+    const failed = await call(sim, 'modes', { query: 'mode=throw' });
+    expect(failed.status).toBe(502);
+    expect(JSON.parse(failed.text)).toEqual({ errorType: 'TypeError', errorMessage: 'handler exploded' });
+    expect(failed.text).not.toContain(' at ');
+    expect(failed.report).toMatchObject({ outcome: 'handler-error', errorMessage: 'TypeError: handler exploded' });
+    const next = await call(sim, 'modes');
+    expect(next.result.containerId).toBe(failed.result.containerId);
+    expect(next.result.coldStart).toBe(false);
+    expect(json(next).count).toBe(2);
+  });
+
+  it('a v2 handler that throws gets the same error shape', async () => {
+    const { sim } = startSim();
+    const failed = await call(sim, 'echo-v2', { query: 'throw=1' });
+    expect(failed.status).toBe(502);
+    expect(JSON.parse(failed.text)).toEqual({ errorType: 'RangeError', errorMessage: 'v2 handler failed' });
+  });
+
+  for (const [mode, outcome, message] of [
+    ['crash', 'crash', 'uncaught in a callback'],
+    ['exit', 'crash', 'exit status 3'],
+  ] as const) {
+    it(`${mode === 'crash' ? 'an uncaught exception' : 'process.exit'} kills the container: the next request cold-starts, other containers keep their state`, async () => {
+      const { sim } = startSim();
+      const [bad, good] = await Promise.all([call(sim, 'modes', { query: `mode=${mode}` }), call(sim, 'modes')]);
+      expect(bad.result.containerId).not.toBe(good.result.containerId);
+      expect(bad.status).toBe(502);
+      expect(bad.report.outcome).toBe(outcome);
+      expect(bad.report.errorMessage).toContain(message);
+      expect(JSON.parse(bad.text).errorType).toBe('Runtime.ExitError');
+      // Two concurrent requests: one lands in the reset container (cold, count 1), one in the untouched one (warm, count 2).
+      const after = await Promise.all([call(sim, 'modes'), call(sim, 'modes')]);
+      const byContainer = Object.fromEntries(after.map((c) => [c.result.containerId, { cold: c.result.coldStart, count: json(c).count }]));
+      expect(byContainer).toEqual({
+        [bad.result.containerId]: { cold: true, count: 1 },
+        [good.result.containerId]: { cold: false, count: 2 },
+      });
+    });
+  }
+
+  it('exceeding the memory limit kills the container (out-of-memory), and the next request cold-starts', async () => {
+    const { sim } = startSim({ memoryLimitMb: 48 });
+    const oom = await call(sim, 'modes', { query: 'mode=oom' });
+    expect(oom.status).toBe(502);
+    expect(oom.report.outcome).toBe('out-of-memory');
+    expect(JSON.parse(oom.text).errorType).toBe('Runtime.OutOfMemory');
+    const next = await call(sim, 'modes');
+    expect(next.result.coldStart).toBe(true);
+    expect(json(next).count).toBe(1);
+  });
+
+  it('an init error (module top level throws) is reported as such, on every attempt', async () => {
+    const { sim } = startSim();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const failed = await call(sim, 'init-error');
+      expect(failed.status).toBe(502);
+      expect(JSON.parse(failed.text)).toEqual({ errorType: 'Error', errorMessage: 'cannot initialise: missing configuration' });
+      expect(failed.report).toMatchObject({ outcome: 'init-error', coldStart: true });
+    }
+  });
+
+  it('a timeout ends the invocation with "Task timed out", resets the container and keeps its /tmp', async () => {
+    const { sim, clock } = startSim({ timeoutMs: 2000 });
+    const warm = await call(sim, 'modes');
+    const started = Promise.withResolvers<string>();
+    const hanging = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { onStart: (s) => started.resolve(s.containerId) });
+    expect(await started.promise).toBe(warm.result.containerId);
+    // Only the clock decides: one millisecond short of the limit, the invocation is still running.
+    clock.advance(1999);
+    expect(sim.containers()[0]?.state).toBe('busy');
+    clock.advance(1);
+    const result = await hanging;
+    expect(result.response.status).toBe(502);
+    expect(((await result.response.json()) as { errorMessage: string }).errorMessage).toMatch(/ Task timed out after 2\.00 seconds$/);
+    expect(await result.done).toMatchObject({ outcome: 'timeout', pendingAtFreeze: [] });
+    const after = await call(sim, 'modes');
+    expect(after.result.containerId).toBe(warm.result.containerId);
+    expect(after.result.coldStart).toBe(true);
+    // A reset is a new module instance (count back to 1) in the same environment (same /tmp).
+    expect(json(after)).toMatchObject({ count: 1, tmpdir: json(warm).tmpdir });
+    expect(existsSync(json(warm).tmpdir as string)).toBe(true);
+  });
+
+  it('a timeout in one container does not disturb another', async () => {
+    const { sim, clock } = startSim({ timeoutMs: 2000 });
+    const started = Promise.withResolvers<string>();
+    const hanging = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { onStart: (s) => started.resolve(s.containerId) });
+    const hungId = await started.promise;
+    const other = await call(sim, 'modes');
+    expect(other.result.containerId).not.toBe(hungId);
+    clock.advance(2000);
+    expect((await (await hanging).done).outcome).toBe('timeout');
+    const after = await Promise.all([call(sim, 'modes'), call(sim, 'modes')]);
+    const counts = Object.fromEntries(after.map((c) => [c.result.containerId, json(c).count]));
+    expect(counts).toEqual({ [hungId]: 1, [other.result.containerId]: 2 });
+  });
+});
