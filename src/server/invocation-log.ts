@@ -1,0 +1,69 @@
+import type { InvocationReport, PendingWork } from '../sim/api.ts';
+
+/** Lambda's START line, logged before the invocation is handed to a container. */
+export function formatStart(requestId: string, functionName: string): string {
+  return `START RequestId: ${requestId} Function: ${functionName} Version: $LATEST`;
+}
+
+/** Lambda's END line. */
+export function formatEnd(report: InvocationReport): string {
+  return `END RequestId: ${report.requestId}`;
+}
+
+/**
+ * Lambda's REPORT line, plus the container id (Lambda has no such field; locally it is the whole point).
+ * `Init Duration` appears on cold starts only, and `Status` only when the invocation did not end 'ok',
+ * as Lambda prints `Status: timeout`.
+ */
+export function formatReport(report: InvocationReport): string {
+  const parts = [
+    `REPORT RequestId: ${report.requestId}`,
+    `Container: ${report.containerId}${report.coldStart ? ' (cold)' : ''}`,
+    `Duration: ${report.durationMs.toFixed(2)} ms`,
+    `Billed Duration: ${report.billedDurationMs} ms`,
+    `Memory Size: ${report.memorySizeMb} MB`,
+    `Max Memory Used: ${report.maxMemoryUsedMb} MB`,
+  ];
+  if (report.coldStart && report.initDurationMs !== undefined) parts.push(`Init Duration: ${report.initDurationMs.toFixed(2)} ms`);
+  if (report.outcome !== 'ok') parts.push(`Status: ${report.outcome}`);
+  return parts.join('\t');
+}
+
+/** The error line for an invocation that did not end 'ok', as the platform logs it. */
+export function formatFailure(report: InvocationReport): string | undefined {
+  if (report.outcome === 'ok') return undefined;
+  const what = report.errorMessage ?? report.outcome;
+  return `${report.requestId} ${report.functionName} ${report.outcome}: ${what}`;
+}
+
+/**
+ * The warning for work left in flight when a container froze, for example:
+ * "container c2 froze with 1 pending request (POST http://…/collect) from request r7; it resumes only
+ * when c2 is invoked again". This is the seed article's bug made visible: nothing else tells you that
+ * a fire-and-forget request is parked in a frozen container.
+ */
+export function formatPendingWarning(report: InvocationReport): string | undefined {
+  const pending = report.pendingAtFreeze;
+  if (pending.length === 0) return undefined;
+  const requests = pending.filter((work) => work.kind === 'http-request');
+  const timers = pending.filter((work) => work.kind === 'timer');
+  const groups: string[] = [];
+  if (requests.length > 0) groups.push(`${plural(requests.length, 'pending request')} (${requests.map(describeRequest).join(', ')})`);
+  if (timers.length > 0) groups.push(`${plural(timers.length, 'pending timer')} (${timers.map(describeTimer).join(', ')})`);
+  const origins = [...new Set(pending.map((work) => work.requestId))];
+  const from = `${origins.length === 1 ? 'request' : 'requests'} ${origins.join(', ')}`;
+  const id = report.containerId;
+  return `container ${id} froze with ${groups.join(' and ')} from ${from}; it resumes only when ${id} is invoked again`;
+}
+
+function describeRequest(work: PendingWork): string {
+  return [work.method, work.url].filter((part) => part !== undefined).join(' ') || 'unknown request';
+}
+
+function describeTimer(work: PendingWork): string {
+  return work.delayMs === undefined ? 'timer' : `${work.delayMs} ms`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,491 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ContainerSnapshot, FunctionInfo, InvocationReport, InvocationResult, InvokeOptions, SimLogger } from '../sim/api.ts';
+import { ServerError, errorBody, fromSimulatorError, statusForCode, type ServerErrorCode } from './errors.ts';
+import { formatEnd, formatFailure, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
+import type { RedirectRule } from './netlify-toml.ts';
+import { RouteTable } from './routes.ts';
+
+/**
+ * The part of the simulator facade (`src/sim/index.ts`) the server uses. The server depends on this
+ * shape only, so a test double can stand in for the simulator, as undici's MockAgent stands in for a Dispatcher.
+ */
+export interface SimulatorPort {
+  functions(): Promise<FunctionInfo[]>;
+  invoke(name: string, request: Request, options?: InvokeOptions): Promise<InvocationResult>;
+  containers(): ContainerSnapshot[];
+  refresh(): Promise<string[]>;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/** Options for {@link LocalServer.start}. */
+export interface LocalServerOptions {
+  /**
+   * Builds the simulator once the server listens, so that `env.URL` is the server's real address
+   * (port 0 resolves only then): send-data's default destination is `${URL}/.netlify/functions/collect`.
+   */
+  createSimulator(env: { URL: string }): SimulatorPort | Promise<SimulatorPort>;
+  /** Default 8888, as netlify dev. 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1: a dev server should not be reachable from the network unless asked (HOST=0.0.0.0). */
+  host?: string;
+  /** netlify.toml redirects; 200 rewrites into `/.netlify/functions/` are served. */
+  redirects?: readonly RedirectRule[];
+  /** Request body limit. Default 6 MiB, Netlify's buffered payload limit for synchronous functions. */
+  maxBodyBytes?: number;
+  /** Log sink for START/END/REPORT lines and warnings. Default: silent. */
+  logger?: SimLogger;
+}
+
+/** Netlify's buffered request payload limit for synchronous functions (DESIGN.md §2). */
+export const defaultMaxBodyBytes = 6 * 1024 * 1024;
+
+const silentLogger: SimLogger = { info: () => undefined, warn: () => undefined };
+
+// Hop-by-hop headers describe this TCP connection, not the request the function sees; the body is
+// re-framed (buffered), so a `transfer-encoding: chunked` would be a lie.
+const hopByHopHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+/** The client went away before its request body arrived: nothing to answer. */
+class ClientGoneError extends Error {}
+
+/**
+ * A thin adapter from node:http to the container simulator: Netlify-style routing in, the simulator's
+ * web `Response` streamed out, Lambda-style logs on the side. All platform behaviour (containers,
+ * freeze, v1 event mapping) lives in the simulator; this class only speaks HTTP.
+ */
+export class LocalServer {
+  #server: Server;
+  #simulator: SimulatorPort;
+  #routes: RouteTable;
+  #redirects: readonly RedirectRule[];
+  #logger: SimLogger;
+  #maxBodyBytes: number;
+  #url: string;
+  #inFlight = new Set<Promise<void>>();
+  #nextRequestNumber = 1;
+  #closing: Promise<void> | undefined;
+  #refreshing: Promise<string[]> = Promise.resolve([]);
+
+  private constructor(init: {
+    server: Server;
+    simulator: SimulatorPort;
+    routes: RouteTable;
+    redirects: readonly RedirectRule[];
+    logger: SimLogger;
+    maxBodyBytes: number;
+    url: string;
+  }) {
+    this.#server = init.server;
+    this.#simulator = init.simulator;
+    this.#routes = init.routes;
+    this.#redirects = init.redirects;
+    this.#logger = init.logger;
+    this.#maxBodyBytes = init.maxBodyBytes;
+    this.#url = init.url;
+  }
+
+  /**
+   * Listens, then builds the simulator with `URL` set to the bound address, then serves.
+   * Rejects with `ServerError` code `PORT_IN_USE` when the port is taken.
+   */
+  static async start(options: LocalServerOptions): Promise<LocalServer> {
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? 8888;
+    // Requests that arrive between listen() and the simulator being ready wait for it.
+    let instance: LocalServer | undefined;
+    let resolveReady: (server: LocalServer) => void = () => undefined;
+    let rejectReady: (error: unknown) => void = () => undefined;
+    const ready = new Promise<LocalServer>((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    ready.catch(() => undefined);
+    const server = createServer((req, res) => {
+      if (instance) instance.#accept(req, res);
+      else void ready.then((s) => s.#accept(req, res), () => res.destroy());
+    });
+    try {
+      await listen(server, port, host);
+    } catch (error) {
+      rejectReady(error);
+      throw error;
+    }
+    const address = server.address() as AddressInfo;
+    const url = `http://${urlHost(host)}:${address.port}`;
+    try {
+      const simulator = await options.createSimulator({ URL: url });
+      const redirects = options.redirects ?? [];
+      const routes = new RouteTable(await simulator.functions(), redirects);
+      instance = new LocalServer({
+        server,
+        simulator,
+        routes,
+        redirects,
+        logger: options.logger ?? silentLogger,
+        maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
+        url,
+      });
+      resolveReady(instance);
+      return instance;
+    } catch (error) {
+      rejectReady(error);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+  }
+
+  /** The server's base URL, for example `http://127.0.0.1:8888`. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The bound port (useful after `port: 0`). */
+  get port(): number {
+    return Number(new URL(this.#url).port);
+  }
+
+  /** The simulator behind this server. */
+  get simulator(): SimulatorPort {
+    return this.#simulator;
+  }
+
+  /** The redirects the routing uses. */
+  get redirects(): readonly RedirectRule[] {
+    return this.#redirects;
+  }
+
+  /** Routing notes (redirects or paths not served) for the startup log. */
+  get skippedRoutes(): readonly string[] {
+    return this.#routes.skipped;
+  }
+
+  /**
+   * Re-bundles (after a source change) and re-reads the function list, as a deploy would: changed
+   * functions get new containers for new requests while the old ones drain. Calls are serialized.
+   * Resolves with the names of the functions that changed.
+   */
+  refresh(): Promise<string[]> {
+    const run = async (): Promise<string[]> => {
+      const changed = await this.#simulator.refresh();
+      this.#routes = new RouteTable(await this.#simulator.functions(), this.#redirects);
+      return changed;
+    };
+    this.#refreshing = this.#refreshing.then(run, run);
+    return this.#refreshing;
+  }
+
+  /**
+   * Graceful shutdown: stops accepting connections, lets in-flight requests finish (their responses
+   * included), then closes the simulator, which drains containers (waitUntil work too) and removes
+   * their temp dirs. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      this.#server.closeIdleConnections();
+      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+      await this.#simulator.close();
+      this.#server.closeAllConnections();
+      await closed;
+    })();
+    return this.#closing;
+  }
+
+  /** Stops at once: drops connections and destroys every container. */
+  async destroy(): Promise<void> {
+    this.#closing ??= Promise.resolve();
+    this.#server.close();
+    this.#server.closeAllConnections();
+    await this.#simulator.destroy();
+  }
+
+  #accept(req: IncomingMessage, res: ServerResponse): void {
+    const handled = this.#handle(req, res).catch((error: unknown) => {
+      this.#logger.warn(`internal error serving ${req.method ?? '?'} ${req.url ?? '?'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      sendError(res, 'INTERNAL_ERROR', 'the local server failed to handle this request');
+    });
+    this.#inFlight.add(handled);
+    void handled.finally(() => this.#inFlight.delete(handled));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A client that hangs up mid-request must not take the server down: errors on its socket end here.
+    req.on('error', () => undefined);
+    res.on('error', () => undefined);
+    if (this.#closing) {
+      res.setHeader('connection', 'close');
+      sendError(res, 'SERVER_CLOSING', 'the server is shutting down');
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', this.#url);
+    } catch {
+      sendError(res, 'BAD_REQUEST', 'the request target is not a valid URL path');
+      return;
+    }
+    const route = this.#routes.match(url.pathname);
+    if (route.kind === 'not-found') {
+      sendError(res, route.code, route.message);
+      return;
+    }
+    if (route.kind === 'sim-containers') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('allow', 'GET, HEAD');
+        sendError(res, 'METHOD_NOT_ALLOWED', `${containersPathLabel} answers GET only`);
+        return;
+      }
+      sendJson(res, 200, await this.#containersReport());
+      return;
+    }
+    await this.#invoke(route.name, url, req, res);
+  }
+
+  async #invoke(name: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    let body: Buffer | undefined;
+    if (method !== 'GET' && method !== 'HEAD') {
+      try {
+        body = await readBody(req, this.#maxBodyBytes);
+      } catch (error) {
+        if (error instanceof ClientGoneError) return;
+        if (error instanceof ServerError && error.code === 'PAYLOAD_TOO_LARGE') {
+          // Stop reading the rest of an oversized upload: answer, then close this connection.
+          res.setHeader('connection', 'close');
+          sendError(res, error.code, error.message);
+          return;
+        }
+        throw error;
+      }
+    }
+    const requestId = `r${this.#nextRequestNumber++}`;
+    const request = new Request(publicUrl(url, req, this.#url), { method, headers: requestHeaders(req), body: body ?? null });
+    this.#logger.info(formatStart(requestId, name));
+    let result: InvocationResult;
+    try {
+      result = await this.#simulator.invoke(name, request, { clientIp: clientIp(req), requestId });
+    } catch (error) {
+      const mapped = fromSimulatorError(error);
+      this.#logger.warn(`${requestId} ${name} was not invoked: ${mapped.code}: ${mapped.message}`);
+      sendError(res, mapped.code, mapped.message);
+      return;
+    }
+    void result.done.then((report) => this.#logReport(report));
+    await writeResponse(result.response, res, requestId, method === 'HEAD');
+  }
+
+  #logReport(report: InvocationReport): void {
+    this.#logger.info(formatEnd(report));
+    this.#logger.info(formatReport(report));
+    const failure = formatFailure(report);
+    if (failure !== undefined) this.#logger.warn(failure);
+    const pending = formatPendingWarning(report);
+    if (pending !== undefined) this.#logger.warn(pending);
+  }
+
+  async #containersReport(): Promise<ContainersReport> {
+    const functions = await this.#simulator.functions();
+    const snapshots = this.#simulator.containers();
+    const report: ContainersReport = { functions: {} };
+    for (const info of functions) {
+      report.functions[info.name] = { api: info.api, bundleHash: info.bundleHash, containers: [] };
+    }
+    for (const snapshot of snapshots) {
+      const entry = (report.functions[snapshot.functionName] ??= { api: 'v1', bundleHash: snapshot.bundleHash, containers: [] });
+      entry.containers.push({
+        id: snapshot.id,
+        state: snapshot.state,
+        invocations: snapshot.invocations,
+        bundleHash: snapshot.bundleHash,
+        coldStartMs: snapshot.coldStartMs,
+        idleMs: snapshot.idleMs,
+        pendingAtLastFreeze: snapshot.lastPendingAtFreeze,
+      });
+    }
+    return report;
+  }
+}
+
+const containersPathLabel = '/__sim/containers';
+
+/** The body of `GET /__sim/containers`. */
+export interface ContainersReport {
+  functions: Record<
+    string,
+    {
+      api: FunctionInfo['api'];
+      bundleHash: string;
+      containers: Array<{
+        id: string;
+        state: ContainerSnapshot['state'];
+        invocations: number;
+        bundleHash: string;
+        coldStartMs: number;
+        idleMs: number;
+        pendingAtLastFreeze: ContainerSnapshot['lastPendingAtFreeze'];
+      }>;
+    }
+  >;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(new ServerError('PORT_IN_USE', `port ${port} is already in use on ${host}; set PORT to another port`, { cause: error }));
+      } else if (error.code === 'EACCES') {
+        reject(new ServerError('PORT_IN_USE', `not allowed to listen on ${host}:${port}; choose a port above 1023`, { cause: error }));
+      } else {
+        reject(error);
+      }
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/** A host as it appears in a URL: wildcard addresses become localhost, IPv6 gets brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Buffers the body up to `limitBytes`; beyond it, stops reading and throws PAYLOAD_TOO_LARGE. */
+function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const tooLarge = (): ServerError =>
+    new ServerError('PAYLOAD_TOO_LARGE', `request body exceeds the ${limitBytes}-byte limit for synchronous functions`);
+  const declared = Number(req.headers['content-length']);
+  // Refuse from the header alone: no point receiving megabytes that will be thrown away.
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    req.pause();
+    return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let sizeBytes = 0;
+    const cleanup = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      sizeBytes += chunk.length;
+      if (sizeBytes > limitBytes) {
+        cleanup();
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(Buffer.concat(chunks, sizeBytes));
+    };
+    const onClose = (): void => {
+      cleanup();
+      reject(new ClientGoneError('client disconnected before sending its whole body'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onClose);
+  });
+}
+
+function requestHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values === undefined || hopByHopHeaders.has(name)) continue;
+    for (const value of values) headers.append(name, value);
+  }
+  return headers;
+}
+
+/** The URL the function sees: the client's Host header, so `rawUrl` reads as the client typed it. */
+function publicUrl(url: URL, req: IncomingMessage, fallbackBase: string): string {
+  const host = req.headers.host;
+  if (host !== undefined) {
+    try {
+      return new URL(`${url.pathname}${url.search}`, `http://${host}`).href;
+    } catch {
+      // A malformed Host header: fall back to the server's own address.
+    }
+  }
+  return new URL(`${url.pathname}${url.search}`, fallbackBase).href;
+}
+
+function clientIp(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '127.0.0.1';
+  // An IPv4 client on a dual-stack socket shows up as ::ffff:a.b.c.d; Netlify reports the IPv4 form.
+  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+}
+
+async function writeResponse(response: Response, res: ServerResponse, requestId: string, isHead: boolean): Promise<void> {
+  const headers: string[] = [];
+  // Headers iteration yields each set-cookie on its own, so multiple cookies survive.
+  for (const [name, value] of response.headers) headers.push(name, value);
+  if (!response.headers.has('x-nf-request-id')) headers.push('x-nf-request-id', requestId);
+  const body = response.body;
+  const bodyless = isHead || response.status === 204 || response.status === 304;
+  if (res.destroyed) {
+    await body?.cancel().catch(() => undefined);
+    return;
+  }
+  res.writeHead(response.status, headers);
+  if (!body || bodyless) {
+    await body?.cancel().catch(() => undefined);
+    res.end();
+    return;
+  }
+  // Send the head now: a streamed body's first chunk may be a long way off.
+  res.flushHeaders();
+  const reader = body.getReader();
+  // A client that hangs up mid-stream: stop pulling from the function's stream.
+  const onClose = (): void => {
+    if (!res.writableFinished) reader.cancel().catch(() => undefined);
+  };
+  res.on('close', onClose);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) break;
+      // Respect backpressure so a slow client does not make the server buffer a whole stream.
+      if (!res.write(value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+    res.end();
+  } catch {
+    // The function's stream failed after the status went out: cut the response, as the platform does.
+    res.destroy();
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, code: ServerErrorCode, message: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (res.destroyed) return;
+  const text = errorBody(code, message);
+  res.writeHead(statusForCode(code), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
