@@ -36,3 +36,10 @@ export async function call(sim: Simulator, name: string, init: RequestInit & { q
 export function json<T = Record<string, unknown>>(c: Call): T {
   return JSON.parse(c.text) as T;
 }
+
+/** An `onStart` hook and a promise of the container that took the request (for handlers that never answer). */
+export function whenStarted(): { onStart: (start: { containerId: string }) => void; containerId: Promise<string> } {
+  let resolve!: (id: string) => void;
+  const containerId = new Promise<string>((r) => (resolve = r));
+  return { onStart: (start) => resolve(start.containerId), containerId };
+}

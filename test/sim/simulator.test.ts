@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRecordingServer } from '../fixtures/recording-server.ts';
 import { SimError, Simulator } from '../../src/sim/index.ts';
-import { call, FIXTURES_DIR, json, request, startSim } from './helpers.ts';
+import { call, FIXTURES_DIR, json, request, startSim, whenStarted } from './helpers.ts';
 
 async function recordingServer() {
   const server = await startRecordingServer();
@@ -162,9 +162,9 @@ describe('failures', () => {
   it('a timeout ends the invocation with "Task timed out", resets the container and keeps its /tmp', async () => {
     const { sim, clock } = startSim({ timeoutMs: 2000 });
     const warm = await call(sim, 'modes');
-    const started = Promise.withResolvers<string>();
-    const hanging = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { onStart: (s) => started.resolve(s.containerId) });
-    expect(await started.promise).toBe(warm.result.containerId);
+    const started = whenStarted();
+    const hanging = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { onStart: started.onStart });
+    expect(await started.containerId).toBe(warm.result.containerId);
     // Only the clock decides: one millisecond short of the limit, the invocation is still running.
     clock.advance(1999);
     expect(sim.containers()[0]?.state).toBe('busy');
@@ -183,9 +183,9 @@ describe('failures', () => {
 
   it('a timeout in one container does not disturb another', async () => {
     const { sim, clock } = startSim({ timeoutMs: 2000 });
-    const started = Promise.withResolvers<string>();
-    const hanging = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { onStart: (s) => started.resolve(s.containerId) });
-    const hungId = await started.promise;
+    const started = whenStarted();
+    const hanging = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { onStart: started.onStart });
+    const hungId = await started.containerId;
     const other = await call(sim, 'modes');
     expect(other.result.containerId).not.toBe(hungId);
     clock.advance(2000);
@@ -193,5 +193,122 @@ describe('failures', () => {
     const after = await Promise.all([call(sim, 'modes'), call(sim, 'modes')]);
     const counts = Object.fromEntries(after.map((c) => [c.result.containerId, json(c).count]));
     expect(counts).toEqual({ [hungId]: 1, [other.result.containerId]: 2 });
+  });
+});
+
+describe('freeze, thaw and pending work', () => {
+  it('reports an un-awaited node:http request and a live timer as pending at freeze, with the request that started them', async () => {
+    const sink = await recordingServer();
+    const { sim } = startSim({ env: { SINK_URL: sink.url } });
+    const first = await call(sim, 'leaves-work', { query: 'timer=1' });
+    expect(first.report.pendingAtFreeze).toEqual(
+      expect.arrayContaining([
+        { kind: 'http-request', method: 'POST', url: `${sink.url}/leaves-work`, requestId: first.result.requestId },
+        { kind: 'timer', delayMs: 30_000, requestId: first.result.requestId },
+      ]),
+    );
+    expect(sink.requests).toHaveLength(0); // frozen mid-flight: nothing reached the sink
+    expect(sim.containers()[0]?.lastPendingAtFreeze).toEqual(first.report.pendingAtFreeze);
+
+    const second = await call(sim, 'leaves-work');
+    // Thawed by the second invocation, the first request finally went out.
+    expect(sink.requests.map((r) => r.body)).toContain('{"count":1}');
+    expect(second.report.pendingAtFreeze.filter((w) => w.kind === 'http-request')).toEqual([
+      { kind: 'http-request', method: 'POST', url: `${sink.url}/leaves-work`, requestId: second.result.requestId },
+    ]);
+  });
+
+  it('a v2 response goes out at once, and the container freezes only after waitUntil settled', async () => {
+    const sink = await recordingServer();
+    let release!: () => void;
+    sink.script(() => ({ kind: 'respond', status: 200, until: new Promise<void>((resolve) => (release = resolve)) }));
+    const { sim } = startSim({ env: { SINK_URL: sink.url } });
+    const result = await sim.invoke('wait-until', request('wait-until'));
+    expect(await result.response.text()).toBe('answered');
+    await sink.waitForRequests(1); // the waitUntil work is running although the response is complete
+    expect(sim.containers()[0]?.state).toBe('busy');
+    release();
+    expect(await result.done).toMatchObject({ outcome: 'ok', pendingAtFreeze: [] });
+    expect(sim.containers()[0]?.state).toBe('frozen');
+  });
+});
+
+describe('pool', () => {
+  it('throttles with 429 beyond maxConcurrency without touching a container', async () => {
+    const { sim, clock } = startSim({ maxConcurrency: 1, timeoutMs: 1000 });
+    const started = whenStarted();
+    const busy = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { onStart: started.onStart });
+    await started.containerId;
+    const throttled = await call(sim, 'modes');
+    expect(throttled.status).toBe(429);
+    expect(throttled.report.outcome).toBe('throttled');
+    expect(sim.containers()).toHaveLength(1);
+    clock.advance(1000);
+    await (await busy).done;
+    expect((await call(sim, 'modes')).status).toBe(200);
+  });
+
+  it('handlers see the simulator clock through Date, at init and on every invocation', async () => {
+    const { sim, clock } = startSim({ clock: undefined });
+    clock.set(Date.UTC(2030, 5, 1));
+    const first = json<{ now: number }>(await call(sim, 'modes'));
+    expect(new Date(first.now).getUTCFullYear()).toBe(2030);
+    clock.advance(86_400_000);
+    const second = json<{ now: number }>(await call(sim, 'modes'));
+    expect(second.now - first.now).toBeGreaterThanOrEqual(86_400_000);
+    expect(new Date(second.now).toISOString().slice(0, 10)).toBe('2030-06-02');
+  });
+});
+
+describe('lifecycle', () => {
+  it('close() drains an invocation in flight, then leaves no containers, timers or temp dirs', async () => {
+    const { sim, clock } = startSim();
+    await call(sim, 'modes');
+    const inFlight = await sim.invoke('modes', request('modes'));
+    const tmpRoot = sim.tmpRoot;
+    await sim.close();
+    expect((await inFlight.done).outcome).toBe('ok');
+    expect(sim.containers()).toEqual([]);
+    expect(clock.pendingTimers).toBe(0);
+    expect(existsSync(tmpRoot)).toBe(false);
+    await expect(sim.invoke('modes', request('modes'))).rejects.toMatchObject({ code: 'SIMULATOR_CLOSED' });
+  });
+
+  it('destroy() stops at once: a hanging invocation ends, nothing is left behind', async () => {
+    const { sim, clock } = startSim();
+    const started = whenStarted();
+    const hanging = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { onStart: started.onStart });
+    await started.containerId;
+    await sim.destroy();
+    await expect(hanging).rejects.toBeInstanceOf(SimError);
+    expect(sim.containers()).toEqual([]);
+    expect(clock.pendingTimers).toBe(0);
+    expect(existsSync(sim.tmpRoot)).toBe(false);
+  });
+
+  it('refresh() after a code change: new requests get a fresh container, the old one is stopped', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sim-refresh-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await cp(path.join(FIXTURES_DIR, 'modes.ts'), path.join(dir, 'counter.ts'));
+    const { sim } = startSim({ functionsDir: dir });
+    const before = await sim.functions();
+    await call(sim, 'counter');
+    const warm = await call(sim, 'counter');
+    expect(json(warm).count).toBe(2);
+    expect(await sim.refresh()).toEqual([]);
+    await writeFile(path.join(dir, 'counter.ts'), 'let n = 100;\nexport const handler = async () => ({ statusCode: 200, body: JSON.stringify({ count: ++n }) });\n');
+    expect(await sim.refresh()).toEqual(['counter']);
+    const after = await call(sim, 'counter');
+    expect(after.result.coldStart).toBe(true);
+    expect(after.result.containerId).not.toBe(warm.result.containerId);
+    expect(json(after).count).toBe(101);
+    expect(sim.containers().map((c) => c.id)).toEqual([after.result.containerId]);
+    expect((await sim.functions())[0]?.bundleHash).not.toBe(before[0]?.bundleHash);
+  });
+
+  it('rejects unknown functions and bad options with typed errors', async () => {
+    const { sim } = startSim();
+    await expect(sim.invoke('nope', request('nope'))).rejects.toMatchObject({ code: 'FUNCTION_NOT_FOUND' });
+    expect(() => new Simulator({ functionsDir: FIXTURES_DIR, idleTimeoutMs: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
   });
 });
