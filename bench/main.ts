@@ -58,7 +58,7 @@ async function withServer<T>(
   serverId: ServerId,
   scenario: Scenario,
   options: BenchOptions,
-  measure: (server: ServerProcess, url: string, readyAfterMs: number) => Promise<T>,
+  measure: (server: ServerProcess, url: string, readyAfterMs: number, warmup: LoadFigures) => Promise<T>,
 ): Promise<T | { status: 'not-available' | 'failed'; reason: string }> {
   const unavailable = scenarioUnavailable(scenario);
   if (unavailable) return { status: 'not-available', reason: unavailable };
@@ -75,8 +75,8 @@ async function withServer<T>(
     const status = await server.waitUntilReady(url, READY_TIMEOUT_MS);
     const readyAfterMs = performance.now() - startedAt;
     progress(`${SERVER_LABELS[serverId]}: ready after ${Math.round(readyAfterMs)} ms (first answer ${status}); warming up ${options.warmupS} s`);
-    await runLoad(url, options.connections, { kind: 'duration', durationS: options.warmupS });
-    return await measure(server, url, readyAfterMs);
+    const warmup = await runLoad(url, options.connections, { kind: 'duration', durationS: options.warmupS });
+    return await measure(server, url, readyAfterMs, warmup);
   } catch (error) {
     return { status: 'failed', reason: errorMessage(error) };
   } finally {
@@ -102,34 +102,47 @@ async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOpt
 }
 
 async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<MemoryRun> {
-  const outcome = await withServer(serverId, scenario, options, async (server, url) => {
+  const outcome = await withServer(serverId, scenario, options, async (server, url, _readyAfterMs, warmup) => {
     const samples: RssSample[] = [];
     const first = server.rssBytes();
     if (first === null) throw new Error(`${serverId} has no RSS to read`);
     samples.push({ requests: 0, rssBytes: first });
-    const chunkRequests = Math.ceil(options.memoryRequests / options.memoryChunks);
+    const chunkRequests = memoryChunkRequests(options, warmup.requestsPerS);
+    if (chunkRequests * options.memoryChunks < options.memoryRequests) {
+      progress(`${SERVER_LABELS[serverId]}: ${Math.round(warmup.requestsPerS)} req/s in warm-up; memory run shortened to ${options.memoryChunks} × ${chunkRequests} requests`);
+    }
     let requests = 0;
     let durationS = 0;
     let errors = 0;
     let non2xx = 0;
-    let cappedByTime = false;
     for (let chunk = 1; chunk <= options.memoryChunks; chunk++) {
       const figures = await runLoad(url, options.connections, { kind: 'requests', requests: chunkRequests, capS: options.memoryChunkCapS });
       requests += figures.requests;
       durationS += figures.durationS;
       errors += figures.errors;
       non2xx += figures.non2xx;
-      if (figures.requests < chunkRequests) cappedByTime = true;
       const rssBytes = server.rssBytes();
       if (rssBytes === null) throw new Error(`${serverId} exited during the memory run`);
       samples.push({ requests, rssBytes });
       progress(`${SERVER_LABELS[serverId]}: memory chunk ${chunk}/${options.memoryChunks}: ${requests} requests, RSS ${(rssBytes / 1048576).toFixed(1)} MiB`);
     }
-    return { server: serverId, scenario: scenario.id, status: 'ok' as const, samples, growth: rssGrowth(samples), requests, durationS, errors, non2xx, cappedByTime };
+    return { server: serverId, scenario: scenario.id, status: 'ok' as const, samples, growth: rssGrowth(samples), requests, durationS, errors, non2xx, shortened: requests < options.memoryRequests };
   });
   if ('server' in outcome) return outcome;
   progress(`${SERVER_LABELS[serverId]}: memory ${scenario.label} ${outcome.status}: ${outcome.reason.split('\n')[0]}`);
-  return { server: serverId, scenario: scenario.id, status: outcome.status, reason: outcome.reason, samples: [], growth: null, requests: 0, durationS: 0, errors: 0, non2xx: 0, cappedByTime: false };
+  return { server: serverId, scenario: scenario.id, status: outcome.status, reason: outcome.reason, samples: [], growth: null, requests: 0, durationS: 0, errors: 0, non2xx: 0, shortened: false };
+}
+
+/**
+ * Requests per memory chunk: the requested total split evenly, unless the warm-up rate says a chunk would
+ * outlast its time cap (netlify's v2 path: a few requests per second). Then the chunk shrinks to what
+ * the server serves in that time, so it ends by itself: stopping autocannon mid-chunk would leave
+ * requests in flight that the server still works on during the next chunk.
+ */
+function memoryChunkRequests(options: BenchOptions, warmupRequestsPerS: number): number {
+  const even = Math.ceil(options.memoryRequests / options.memoryChunks);
+  const affordable = Math.floor((warmupRequestsPerS * options.memoryChunkCapS * 0.8) / options.connections) * options.connections;
+  return Math.max(options.connections, Math.min(even, affordable));
 }
 
 /** The memory runs issue 5 asks for: ours on both APIs, and netlify's v2 path for contrast. */

@@ -36,8 +36,8 @@ export interface MemoryRun {
   durationS: number;
   errors: number;
   non2xx: number;
-  /** True when the chunks hit their time cap before the requested number of requests. */
-  cappedByTime: boolean;
+  /** True when the server was too slow for the requested number of requests within the chunks' time caps. */
+  shortened: boolean;
 }
 
 export interface MachineInfo {
@@ -215,7 +215,7 @@ function memoryTable(memory: readonly MemoryRun[]): Table {
       const last = run.samples[run.samples.length - 1];
       return [
         ...head,
-        `${formatNumber(run.requests)}${run.cappedByTime ? ` (capped at ${formatNumber(run.durationS, 0)} s)` : ''}`,
+        `${formatNumber(run.requests)}${run.shortened ? ` in ${formatNumber(run.durationS, 0)} s (too slow for more)` : ''}`,
         formatMiB(first?.rssBytes),
         formatMiB(last?.rssBytes),
         run.growth?.bytesPerRequest == null ? '—' : `${formatNumber(run.growth.bytesPerRequest, 1)} B`,
@@ -237,6 +237,8 @@ function simulatorTable(results: Pick<BenchResults, 'coldStart' | 'warmOverhead'
       rows.push([`cold start, ${f.functionName} (${formatNumber(f.simulator.samplesMs.length)} each)`, 'simulator: new container → response', formatNumber(f.simulator.medianMs, 2), formatNumber(f.simulator.p90Ms, 2), formatRatio(f.ratio)]);
       rows.push(['', `floor: new Worker + import bundle (${formatNumber(f.bundleBytes)} B) → answer`, formatNumber(f.floor.medianMs, 2), formatNumber(f.floor.p90Ms, 2), '1×']);
       if (f.simulatorInitMs) rows.push(['', 'simulator INIT (module evaluation)', formatNumber(f.simulatorInitMs.medianMs, 2), formatNumber(f.simulatorInitMs.p90Ms, 2), '']);
+      if (f.sameBundleAsSimulator === false) notes.push('the floor\'s esbuild bundle differs from the one the simulator runs');
+      if (f.notCold > 0) notes.push(`${f.notCold} of the measured cold starts found a warm container`);
     }
   }
   if (warmOverhead) {
@@ -246,6 +248,7 @@ function simulatorTable(results: Pick<BenchResults, 'coldStart' | 'warmOverhead'
       rows.push([`warm, ${f.functionName} (${formatNumber(f.simulator.samplesMs.length)} each)`, 'simulator: invoke → body read', formatNumber(f.simulator.medianMs, 3), formatNumber(f.simulator.p90Ms, 3), '']);
       rows.push(['', 'direct handler call, same bundle', formatNumber(f.direct.medianMs, 3), formatNumber(f.direct.p90Ms, 3), '']);
       rows.push(['', 'overhead (difference of medians)', formatNumber(f.overheadMs, 3), '', '']);
+      if (f.notWarm > 0) notes.push(`${f.notWarm} of the measured warm invocations cold-started`);
     }
   }
   return { headers: ['measurement', 'what', 'median ms', 'p90 ms', 'vs floor'], rows, notes };

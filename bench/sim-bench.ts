@@ -7,20 +7,23 @@
  * The simulator is loaded with a dynamic import so that, while src/sim/index.ts has not landed, the
  * bench reports these figures as not available instead of failing to start.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import type { Clock, InvocationReport, InvocationResult, SimulatorOptions } from '../src/sim/api.ts';
+import type { Clock, FunctionInfo, InvocationReport, InvocationResult, SimulatorOptions } from '../src/sim/api.ts';
 import { median, percentile, ratio } from './stats.ts';
 
 /** The facade methods the bench uses (src/sim/index.ts). */
 interface SimulatorFacade {
   invoke(name: string, request: Request): Promise<InvocationResult>;
   close(): Promise<void>;
+  /** Optional in the bench: lets it confirm the floor imports the very bundle the containers run. */
+  functions?(): Promise<FunctionInfo[]>;
 }
 type SimulatorConstructor = new (options: SimulatorOptions) => SimulatorFacade;
 
@@ -41,6 +44,8 @@ export type SimFigures<T> = { status: 'ok'; figures: T } | { status: 'not-availa
 export interface ColdStartFigures {
   functionName: string;
   bundleBytes: number;
+  /** Whether the simulator reported the same bundle hash (null: it does not expose one). */
+  sameBundleAsSimulator: boolean | null;
   /** new container through the simulator: invoke() until the response body is read. */
   simulator: TimingSummary;
   /** The simulator's own INIT duration per cold start (module evaluation inside the container). */
@@ -104,24 +109,37 @@ async function loadSimulator(projectRoot: string): Promise<SimulatorConstructor 
   return module.Simulator;
 }
 
+/** The bundle the floor and the direct calls import. */
+interface BenchBundle {
+  path: string;
+  bytes: number;
+  /** sha256 of the code, first 16 hex digits: the simulator's cache key, to check both bundles match. */
+  hash: string;
+}
+
 /**
  * Bundles `functions/<name>.ts` with esbuild as Netlify's esbuild bundler does for Node (one ESM file,
- * dependencies inlined), into a temporary directory. The floor and the direct calls import this file.
+ * dependencies inlined, a `require` shim) into a temporary directory.
  */
-async function bundleFunction(projectRoot: string, functionName: string, outDir: string): Promise<{ path: string; bytes: number }> {
+async function bundleFunction(projectRoot: string, functionName: string, outDir: string): Promise<BenchBundle> {
   const outfile = join(outDir, `${functionName}.mjs`);
-  await build({
+  const result = await build({
     entryPoints: [join(projectRoot, 'functions', `${functionName}.ts`)],
     outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node24',
+    write: false,
     logLevel: 'silent',
-    // CommonJS dependencies inlined into an ESM bundle call require(); give them one, as Netlify's banner does.
-    banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+    legalComments: 'none',
+    // CommonJS dependencies inlined into an ESM bundle call require(); give them one, as Netlify's bundler does.
+    banner: { js: "import { createRequire as __simCreateRequire } from 'node:module'; const require = __simCreateRequire(import.meta.url);" },
   });
-  return { path: outfile, bytes: statSync(outfile).size };
+  const code = result.outputFiles[0]?.text;
+  if (code === undefined) throw new Error(`esbuild produced no output for ${functionName}`);
+  writeFileSync(outfile, code);
+  return { path: outfile, bytes: Buffer.byteLength(code), hash: createHash('sha256').update(code).digest('hex').slice(0, 16) };
 }
 
 /** A minimal v1 event for a GET, the shape Netlify passes. */
@@ -167,8 +185,10 @@ async function floorColdStartMs(bundleUrl: string, functionName: string, url: st
 
 /** Invokes once and reads the whole body; returns the elapsed ms and the result. */
 async function timedInvoke(simulator: SimulatorFacade, functionName: string, url: string): Promise<{ elapsedMs: number; result: InvocationResult; report: InvocationReport }> {
+  // Built before the clock starts: the direct call it is compared with also gets its event ready-made.
+  const request = new Request(url);
   const startedAt = performance.now();
-  const result = await simulator.invoke(functionName, new Request(url));
+  const result = await simulator.invoke(functionName, request);
   await result.response.arrayBuffer();
   const elapsedMs = performance.now() - startedAt;
   // Wait for the freeze outside the timing: the next invocation must find this container idle, or it
@@ -210,6 +230,8 @@ export async function runSimulatorBench(
     simulator = new Simulator({ functionsDir: join(input.projectRoot, 'functions'), clock, idleTimeoutMs });
     // The first invocation also bundles; it is not a cold start of a container alone, so it is not measured.
     await timedInvoke(simulator, functionName, url);
+    const info = (await simulator.functions?.())?.find((candidate) => candidate.name === functionName);
+    const sameBundleAsSimulator = info ? info.bundleHash === bundle.hash : null;
 
     let coldStart: SimFigures<ColdStartFigures> | null = null;
     if (parts.coldStart) {
@@ -239,6 +261,7 @@ export async function runSimulatorBench(
         figures: {
           functionName,
           bundleBytes: bundle.bytes,
+          sameBundleAsSimulator,
           simulator: simulatorSummary,
           simulatorInitMs: initMs.length > 0 ? summarize(initMs) : null,
           floor,
