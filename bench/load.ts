@@ -12,9 +12,10 @@ export interface LoadFigures {
   durationS: number;
   /** Completed requests over the run's duration (not the mean of per-second samples, which a short run skews). */
   requestsPerS: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  latencyMaxMs: number;
+  /** Whole milliseconds (autocannon's histogram resolution); null when no request completed. */
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  latencyMaxMs: number | null;
   /** Connection errors, including timeouts. */
   errors: number;
   timeouts: number;
@@ -38,9 +39,10 @@ export function toLoadFigures(result: Result, connections: number): LoadFigures 
     requests,
     durationS: result.duration,
     requestsPerS: result.duration > 0 ? requests / result.duration : 0,
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
-    latencyMaxMs: result.latency.max,
+    // With nothing completed autocannon reports 0 ms, which would read as "fast".
+    latencyP50Ms: requests > 0 ? result.latency.p50 : null,
+    latencyP99Ms: requests > 0 ? result.latency.p99 : null,
+    latencyMaxMs: requests > 0 ? result.latency.max : null,
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,

@@ -85,7 +85,7 @@ async function withServer<T>(
 }
 
 function describe(figures: LoadFigures): string {
-  return `${Math.round(figures.requestsPerS)} req/s, p50 ${figures.latencyP50Ms} ms, p99 ${figures.latencyP99Ms} ms, errors ${figures.errors}, non-2xx ${figures.non2xx}`;
+  return `${figures.requests} requests, ${figures.requestsPerS.toFixed(1)} req/s, p50 ${figures.latencyP50Ms ?? '—'} ms, p99 ${figures.latencyP99Ms ?? '—'} ms, errors ${figures.errors}, non-2xx ${figures.non2xx}`;
 }
 
 async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<LoadRun> {

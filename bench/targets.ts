@@ -77,13 +77,16 @@ export function planServer(id: ServerId, projectRoot: string): ServerPlan {
     case 'netlify': {
       const cli = join(projectRoot, 'node_modules', 'netlify-cli', 'bin', 'run.js');
       if (!existsSync(cli)) return { available: false, reason: 'netlify-cli is not installed' };
-      const hook = join(projectRoot, 'bench', 'netlify-typescript-hook.ts');
+      // The project's launcher runs netlify-cli with the fix that lets it load next to typescript@7
+      // (see its header). Without it, `netlify functions:serve` exits at start in this checkout.
+      const launcher = join(projectRoot, 'src', 'server', 'netlify-cli.ts');
+      const entry = existsSync(launcher) ? launcher : cli;
       return {
         available: true,
         command: (port, logPath) => ({
           name: 'netlify',
           command: process.execPath,
-          args: ['--import', hook, cli, 'functions:serve', '--offline', '--port', String(port)],
+          args: [entry, 'functions:serve', '--offline', '--port', String(port)],
           cwd: projectRoot,
           env: { NETLIFY_TELEMETRY_DISABLED: '1' },
           logPath,
