@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, extname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '..');
+/** The seed's rule for a function's own JS. */
+const LIMIT_BYTES = 1_000_000;
+/** Files Netlify adds to every zip (runtime bootstrap, telemetry, entry shim); not the function's own code. */
+const PLATFORM_FILE = /^___netlify-/;
+
+interface ZipEntry {
+  name: string;
+  bytes: number;
+}
+
+/** Lists a zip's entries from its central directory (no unzip binary needed). */
+function listZip(zip: Buffer): ZipEntry[] {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error('not a zip: no end-of-central-directory record');
+  const count = zip.readUInt16LE(eocd + 10);
+  let offset = zip.readUInt32LE(eocd + 16);
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error('corrupt central directory');
+    const bytes = zip.readUInt32LE(offset + 24);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    entries.push({ name: zip.toString('utf8', offset + 46, offset + 46 + nameLength), bytes });
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+// `netlify build --offline` in a copy of the project, so the build never touches the working tree.
+// node_modules is hard-linked (instant, and v2 functions, which Netlify packs with nft, then include real
+// dependency files); where that is impossible (another filesystem) it is symlinked, and v2 zips then hold
+// a link instead of their dependencies, so their size check is skipped.
+describe('packaging: netlify build --offline', () => {
+  let dir: string;
+  let hardLinked = true;
+  let buildLog = '';
+  const functionNames: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'packaging-'));
+    for (const entry of ['functions', 'src', 'public', 'netlify.toml', 'package.json', 'tsconfig.json']) {
+      await cp(join(ROOT, entry), join(dir, entry), { recursive: true });
+    }
+    try {
+      await run('cp', ['-al', join(ROOT, 'node_modules'), join(dir, 'node_modules')]);
+    } catch {
+      hardLinked = false;
+      await rm(join(dir, 'node_modules'), { recursive: true, force: true });
+      await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    }
+    for (const file of await readdir(join(ROOT, 'functions'))) {
+      if (['.ts', '.mts', '.js', '.mjs'].includes(extname(file))) functionNames.push(basename(file, extname(file)));
+    }
+    // The launcher works around netlify-cli's typescript peer clash with typescript@7 (see its header).
+    const result = await run(process.execPath, [join(ROOT, 'src', 'server', 'netlify-cli.ts'), 'build', '--offline'], {
+      cwd: dir,
+      env: { ...process.env, NETLIFY_SITE_ID: '', NODE_OPTIONS: '' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    buildLog = result.stdout + result.stderr;
+    return async () => {
+      await rm(dir, { recursive: true, force: true });
+    };
+  }, 180_000);
+
+  it('writes one zip per function, and a manifest naming each', async () => {
+    const out = join(dir, '.netlify', 'functions');
+    const zips = (await readdir(out)).filter((f) => f.endsWith('.zip')).sort();
+    expect(zips, buildLog).toEqual(functionNames.map((n) => `${n}.zip`).sort());
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { functions: { name: string }[] };
+    expect(manifest.functions.map((f) => f.name).sort()).toEqual([...functionNames].sort());
+  });
+
+  it("keeps every function's own code under 1 MB", async () => {
+    const out = join(dir, '.netlify', 'functions');
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { functions: { name: string; bundler: string }[] };
+    for (const { name, bundler } of manifest.functions) {
+      if (!hardLinked && bundler === 'nft') continue;
+      const entries = listZip(await readFile(join(out, `${name}.zip`)));
+      const ownBytes = entries.filter((e) => !PLATFORM_FILE.test(e.name)).reduce((sum, e) => sum + e.bytes, 0);
+      expect({ name, under1Mb: ownBytes < LIMIT_BYTES, ownBytes }).toEqual({ name, under1Mb: true, ownBytes });
+      // It really is the function: the zip holds a file named after it.
+      expect(entries.some((e) => e.name.includes(name))).toBe(true);
+    }
+  });
+});
