@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Clock, ContainerSnapshot, ContainerState, InvocationOutcome, InvocationReport, PendingWork, SimLogger } from './api.ts';
 import type { FunctionBundle } from './bundler.ts';
+import { ManualClock } from './clock.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
 import type { FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
@@ -167,7 +168,7 @@ export class Container {
     const { bundle, memoryLimitMb, thawGraceMs, env, runtimePath } = this.#options;
     const spawnedMs = performance.now();
     Atomics.store(this.#flag, 0, 1);
-    const workerData: RuntimeWorkerData & { initNowMs: number } = {
+    const workerData: RuntimeWorkerData = {
       bundlePath: bundle.bundlePath,
       functionName: bundle.name,
       api: bundle.api,
@@ -175,6 +176,7 @@ export class Container {
       freezeFlag: this.#flag.buffer as SharedArrayBuffer,
       thawGraceMs,
       initNowMs,
+      clockFlows: !(this.#options.clock instanceof ManualClock),
     };
     const worker = new Worker(runtimePath, {
       workerData,

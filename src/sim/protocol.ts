@@ -51,6 +51,10 @@ export interface RuntimeWorkerData {
   freezeFlag: SharedArrayBuffer;
   /** After a thaw, how long (real ms) the container may stay awake to let carried-over work settle. */
   thawGraceMs: number;
+  /** The simulator clock's time at spawn: module-scope code already reads the clock. */
+  initNowMs: number;
+  /** Whether the clock moves by itself (system clock) or only when a test advances it (ManualClock). */
+  clockFlows: boolean;
 }
 
 export interface InvokeMessage {

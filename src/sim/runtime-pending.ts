@@ -109,9 +109,12 @@ export class PendingWorkTracker {
   }
 
   #observeNodeHttp(): void {
-    diagnosticsChannel.subscribe('http.client.request.start', (message) => {
+    // `created` fires synchronously in the ClientRequest constructor; `start` only once the request is
+    // being written, which for a fresh connection happens after connect, i.e. after a freeze. Both are
+    // subscribed so that older Node versions (with `start` only) still see the request eventually.
+    const track = (message: unknown): void => {
       const request = field(message, 'request');
-      if (typeof request !== 'object' || request === null) return;
+      if (typeof request !== 'object' || request === null || this.#requests.has(request)) return;
       const getHeader = field(request, 'getHeader');
       const hostHeader = typeof getHeader === 'function' ? text(Reflect.apply(getHeader, request, ['host'])) : undefined;
       const host = hostHeader ?? text(field(request, 'host')) ?? '';
@@ -121,7 +124,9 @@ export class PendingWorkTracker {
         url: `${text(field(request, 'protocol')) ?? 'http:'}//${host}${text(field(request, 'path')) ?? ''}`,
         requestId: this.#current(),
       });
-    });
+    };
+    diagnosticsChannel.subscribe('http.client.request.created', track);
+    diagnosticsChannel.subscribe('http.client.request.start', track);
     const settle = (message: unknown): void => this.#settle(field(message, 'request'));
     diagnosticsChannel.subscribe('http.client.response.finish', settle);
     diagnosticsChannel.subscribe('http.client.request.error', settle);

@@ -15,12 +15,12 @@ import { installClockDate } from './runtime-date.ts';
 import { INIT_REQUEST_ID, PendingWorkTracker } from './runtime-pending.ts';
 import type { FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError, ToRuntime } from './protocol.ts';
 
-const data = workerData as RuntimeWorkerData & { initNowMs: number };
+const data = workerData as RuntimeWorkerData;
 const port = parentPort;
 if (!port) throw new Error('the container runtime must run in a worker thread');
 const freezeFlag = new Int32Array(data.freezeFlag);
 
-const clockDate = installClockDate(data.initNowMs);
+const clockDate = installClockDate(data.initNowMs, data.clockFlows);
 const tracker = new PendingWorkTracker();
 installNetlifyGlobal();
 
@@ -170,17 +170,21 @@ let carriedOver = new Set<object>();
 async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
   const startedMs = performance.now();
   clockDate.sync(message.nowMs);
+  // Thawed. Work carried over from before the last freeze moves first: on the platform its I/O
+  // completions are already queued when the environment wakes, so they run as soon as the runtime's
+  // event loop gets a turn, alongside (in practice ahead of) the new event. Letting it settle before
+  // the handler runs (bounded by thawGraceMs, for a destination that never answers) makes that
+  // ordering deterministic instead of a race, and the handler's own new work cannot sneak out before
+  // the freeze that follows it.
+  await tracker.whenSettled(carriedOver, data.thawGraceMs);
   try {
     if (data.api === 'v1') await runV1(handler, message);
     else await runV2(handler, message);
   } catch (error) {
     post({ type: 'handler-error', requestId: message.requestId, error: serializeError(error) });
   }
-  // Work carried over from before the last freeze moves during this invocation (it did on the platform
-  // while this handler ran). Do not freeze again before it has had its chance: wait until it settles,
-  // at most thawGraceMs. Without this, a quick handler would re-freeze the container before pending
-  // I/O got a turn, and delivery would depend on a race.
-  await tracker.whenSettled(carriedOver, data.thawGraceMs);
+  // Freeze as soon as the handler settled (v2: body sent and waitUntil settled), as Lambda does: what
+  // it did not await stays in flight, is reported, and is carried over to the next thaw.
   const pendingAtFreeze = tracker.snapshot();
   carriedOver = tracker.requestsInFlight();
   freeze({

@@ -26,8 +26,8 @@ import { ContainerPool } from './pool.ts';
 /** Options the simulator adds to the shared contract. */
 export interface SimulatorExtraOptions {
   /**
-   * After a thaw, how long (real milliseconds) a container stays awake past its handler so requests
-   * carried over from before the freeze can finish. Default 2000.
+   * After a thaw, how long (real milliseconds) a container lets the requests carried over from before
+   * its freeze finish before it runs the new handler. Default 2000. See runtime.ts for why.
    */
   thawGraceMs?: number;
   /** Where bundles are cached by content hash. Default: `<os tmpdir>/stateful-serverless-sim`. */
