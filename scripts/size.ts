@@ -6,16 +6,20 @@
  *   npm run size -- --runs 15       # more processes per function
  *   npm run size -- --compare       # also the undici options weighed for send-data (README "Bundle size")
  *
+ * After `npm run build`, a last column gives each function's own bytes in its deploy zip (Netlify's
+ * bootstrap and telemetry files excluded); v2 functions are packed by nft, not esbuild, so they differ.
+ *
  * Bundling mirrors what Netlify's zip-it-and-ship-it does with node_bundler = "esbuild": one bundle per
  * function, platform node, ESM (the package is "type": "module"), dependencies inlined, not minified.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { listZipEntries, ownBytes } from '../src/dev/zip-entries.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -25,6 +29,17 @@ interface Row {
   name: string;
   bytes: number;
   medianMs: number;
+  /** Own bytes in `.netlify/functions/<name>.zip`, when `npm run build` has run. */
+  zipOwnBytes?: number;
+}
+
+/** The function's own (uncompressed) bytes in the zip `npm run build` wrote, if there is one. */
+async function zipOwnBytes(name: string): Promise<number | undefined> {
+  try {
+    return ownBytes(listZipEntries(await readFile(join(ROOT, '.netlify', 'functions', `${name}.zip`))));
+  } catch {
+    return undefined;
+  }
 }
 
 function parseArgs(argv: readonly string[]): { runs: number; compare: boolean } {
@@ -77,10 +92,12 @@ async function measure(name: string, entry: string | { contents: string }, outDi
 
 function printTable(title: string, rows: readonly Row[], runs: number): void {
   console.log(`\n${title} (median of ${runs} fresh node ${process.version} processes)\n`);
-  console.log('| bundle | bytes | under 1 MB | cold import ms |');
-  console.log('|---|---:|:---:|---:|');
+  const withZip = rows.some((r) => r.zipOwnBytes !== undefined);
+  console.log(`| bundle | bytes | under 1 MB | cold import ms |${withZip ? ' own bytes in build zip |' : ''}`);
+  console.log(`|---|---:|:---:|---:|${withZip ? '---:|' : ''}`);
   for (const r of rows) {
-    console.log(`| ${r.name} | ${r.bytes.toLocaleString('en-US')} | ${r.bytes < LIMIT_BYTES ? 'yes' : 'NO'} | ${r.medianMs.toFixed(1)} |`);
+    const zip = withZip ? ` ${r.zipOwnBytes?.toLocaleString('en-US') ?? '-'} |` : '';
+    console.log(`| ${r.name} | ${r.bytes.toLocaleString('en-US')} | ${r.bytes < LIMIT_BYTES ? 'yes' : 'NO'} | ${r.medianMs.toFixed(1)} |${zip}`);
   }
 }
 
@@ -91,7 +108,12 @@ async function main(): Promise<void> {
     const functionsDir = join(ROOT, 'functions');
     const entries = (await readdir(functionsDir)).filter((f) => ['.ts', '.mts', '.js', '.mjs'].includes(extname(f))).sort();
     const rows: Row[] = [];
-    for (const file of entries) rows.push(await measure(basename(file, extname(file)), join(functionsDir, file), outDir, runs));
+    for (const file of entries) {
+      const name = basename(file, extname(file));
+      const row = await measure(name, join(functionsDir, file), outDir, runs);
+      const zipBytes = await zipOwnBytes(name);
+      rows.push(zipBytes === undefined ? row : { ...row, zipOwnBytes: zipBytes });
+    }
     printTable('Function bundles', rows, runs);
 
     if (compare) {

@@ -4,37 +4,12 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { listZipEntries, ownBytes } from '../src/dev/zip-entries.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
 /** The seed's rule for a function's own JS. */
 const LIMIT_BYTES = 1_000_000;
-/** Files Netlify adds to every zip (runtime bootstrap, telemetry, entry shim); not the function's own code. */
-const PLATFORM_FILE = /^___netlify-/;
-
-interface ZipEntry {
-  name: string;
-  bytes: number;
-}
-
-/** Lists a zip's entries from its central directory (no unzip binary needed). */
-function listZip(zip: Buffer): ZipEntry[] {
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) throw new Error('not a zip: no end-of-central-directory record');
-  const count = zip.readUInt16LE(eocd + 10);
-  let offset = zip.readUInt32LE(eocd + 16);
-  const entries: ZipEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error('corrupt central directory');
-    const bytes = zip.readUInt32LE(offset + 24);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extraLength = zip.readUInt16LE(offset + 30);
-    const commentLength = zip.readUInt16LE(offset + 32);
-    entries.push({ name: zip.toString('utf8', offset + 46, offset + 46 + nameLength), bytes });
-    offset += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
 
 // `netlify build --offline` in a copy of the project, so the build never touches the working tree.
 // node_modules is hard-linked (instant, and v2 functions, which Netlify packs with nft, then include real
@@ -86,9 +61,9 @@ describe('packaging: netlify build --offline', () => {
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { functions: { name: string; bundler: string }[] };
     for (const { name, bundler } of manifest.functions) {
       if (!hardLinked && bundler === 'nft') continue;
-      const entries = listZip(await readFile(join(out, `${name}.zip`)));
-      const ownBytes = entries.filter((e) => !PLATFORM_FILE.test(e.name)).reduce((sum, e) => sum + e.bytes, 0);
-      expect({ name, under1Mb: ownBytes < LIMIT_BYTES, ownBytes }).toEqual({ name, under1Mb: true, ownBytes });
+      const entries = listZipEntries(await readFile(join(out, `${name}.zip`)));
+      const bytes = ownBytes(entries);
+      expect({ name, under1Mb: bytes < LIMIT_BYTES, bytes }).toEqual({ name, under1Mb: true, bytes });
       // It really is the function: the zip holds a file named after it.
       expect(entries.some((e) => e.name.includes(name))).toBe(true);
     }
