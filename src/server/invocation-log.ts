@@ -1,8 +1,8 @@
 import type { InvocationReport, PendingWork } from '../sim/api.ts';
 
-/** Lambda's START line, logged before the invocation is handed to a container. */
-export function formatStart(requestId: string, functionName: string): string {
-  return `START RequestId: ${requestId} Function: ${functionName} Version: $LATEST`;
+/** Lambda's START line, logged once a container took the request (so it can name the container). */
+export function formatStart(start: { requestId: string; functionName: string; containerId: string; coldStart: boolean }): string {
+  return `START RequestId: ${start.requestId} Version: $LATEST Function: ${start.functionName} Container: ${start.containerId}${start.coldStart ? ' (cold)' : ''}`;
 }
 
 /** Lambda's END line. */
@@ -18,7 +18,7 @@ export function formatEnd(report: InvocationReport): string {
 export function formatReport(report: InvocationReport): string {
   const parts = [
     `REPORT RequestId: ${report.requestId}`,
-    `Container: ${report.containerId}${report.coldStart ? ' (cold)' : ''}`,
+    `Container: ${report.containerId}`,
     `Duration: ${report.durationMs.toFixed(2)} ms`,
     `Billed Duration: ${report.billedDurationMs} ms`,
     `Memory Size: ${report.memorySizeMb} MB`,
@@ -27,13 +27,6 @@ export function formatReport(report: InvocationReport): string {
   if (report.coldStart && report.initDurationMs !== undefined) parts.push(`Init Duration: ${report.initDurationMs.toFixed(2)} ms`);
   if (report.outcome !== 'ok') parts.push(`Status: ${report.outcome}`);
   return parts.join('\t');
-}
-
-/** The error line for an invocation that did not end 'ok', as the platform logs it. */
-export function formatFailure(report: InvocationReport): string | undefined {
-  if (report.outcome === 'ok') return undefined;
-  const what = report.errorMessage ?? report.outcome;
-  return `${report.requestId} ${report.functionName} ${report.outcome}: ${what}`;
 }
 
 /**

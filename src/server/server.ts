@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ContainerSnapshot, FunctionInfo, InvocationReport, InvocationResult, InvokeOptions, SimLogger } from '../sim/api.ts';
 import { ServerError, errorBody, fromSimulatorError, statusForCode, type ServerErrorCode } from './errors.ts';
-import { formatEnd, formatFailure, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
+import { formatEnd, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
 import type { RedirectRule } from './netlify-toml.ts';
 import { RouteTable } from './routes.ts';
 
@@ -264,10 +264,13 @@ export class LocalServer {
     }
     const requestId = `r${this.#nextRequestNumber++}`;
     const request = new Request(publicUrl(url, req, this.#url), { method, headers: requestHeaders(req), body: body ?? null });
-    this.#logger.info(formatStart(requestId, name));
     let result: InvocationResult;
     try {
-      result = await this.#simulator.invoke(name, request, { clientIp: clientIp(req), requestId });
+      result = await this.#simulator.invoke(name, request, {
+        clientIp: clientIp(req),
+        requestId,
+        onStart: (start) => this.#logger.info(formatStart({ ...start, functionName: name })),
+      });
     } catch (error) {
       const mapped = fromSimulatorError(error);
       this.#logger.warn(`${requestId} ${name} was not invoked: ${mapped.code}: ${mapped.message}`);
@@ -279,10 +282,11 @@ export class LocalServer {
   }
 
   #logReport(report: InvocationReport): void {
+    // A throttled request never reached a container: there is nothing to END or REPORT (the simulator
+    // logs the throttle itself).
+    if (report.containerId === '') return;
     this.#logger.info(formatEnd(report));
     this.#logger.info(formatReport(report));
-    const failure = formatFailure(report);
-    if (failure !== undefined) this.#logger.warn(failure);
     const pending = formatPendingWarning(report);
     if (pending !== undefined) this.#logger.warn(pending);
   }

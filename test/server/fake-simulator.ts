@@ -130,6 +130,7 @@ export class FakeSimulator implements SimulatorPort {
       this.#containers.push(container);
     }
     const active = container;
+    options.onStart?.({ requestId, containerId: active.id, coldStart });
     active.state = 'busy';
     active.invocations += 1;
     const body = await request.clone().text();

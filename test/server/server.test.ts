@@ -283,10 +283,10 @@ describe('logs and introspection', () => {
     await fetch(`${url}/api/echo`);
     await log.waitFor(/^REPORT RequestId: r2\t/);
     expect(log.lines).toEqual([
-      'START RequestId: r1 Function: echo Version: $LATEST',
+      'START RequestId: r1 Version: $LATEST Function: echo Container: c1 (cold)',
       'END RequestId: r1',
-      'REPORT RequestId: r1\tContainer: c1 (cold)\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 1024 MB\tMax Memory Used: 40 MB\tInit Duration: 12.25 ms',
-      'START RequestId: r2 Function: echo Version: $LATEST',
+      'REPORT RequestId: r1\tContainer: c1\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 1024 MB\tMax Memory Used: 40 MB\tInit Duration: 12.25 ms',
+      'START RequestId: r2 Version: $LATEST Function: echo Container: c1',
       'END RequestId: r2',
       'REPORT RequestId: r2\tContainer: c1\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 1024 MB\tMax Memory Used: 40 MB',
     ]);
@@ -307,7 +307,7 @@ describe('logs and introspection', () => {
     );
   });
 
-  it('reports a handler error as a failure line and a Status field', async () => {
+  it('marks a failed invocation with a Status field in its REPORT line', async () => {
     const broken: FakeFunction = {
       name: 'broken',
       handler: () => {
@@ -317,7 +317,6 @@ describe('logs and introspection', () => {
     const { url, log } = await startServer([broken]);
     expect((await fetch(`${url}/api/broken`)).status).toBe(500);
     expect(await log.waitFor(/^REPORT/)).toMatch(/\tStatus: handler-error$/);
-    expect(await log.waitFor(/^WARN r1/)).toBe('WARN r1 broken handler-error: boom');
   });
 
   it('GET /__sim/containers lists containers per function with state, invocations and pending work', async () => {

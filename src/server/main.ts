@@ -1,0 +1,99 @@
+/**
+ * `npm start`: serves every function on the container simulator, the way the platform runs them.
+ *
+ * Environment: PORT (default 8888), HOST (default 127.0.0.1).
+ * SIGINT/SIGTERM drain in-flight requests, stop every container, remove temp dirs and exit 0;
+ * a second signal stops at once.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SimLogger } from '../sim/api.ts';
+import { ServerError } from './errors.ts';
+import { publicPaths } from './routes.ts';
+import { startLocalServer, type RunningLocalServer } from './start.ts';
+
+const rootDir = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+const logger: SimLogger = {
+  info: (line) => process.stdout.write(`${line}\n`),
+  warn: (line) => process.stderr.write(`WARN ${line}\n`),
+};
+
+function readPort(): number {
+  const raw = process.env.PORT;
+  if (raw === undefined || raw === '') return 8888;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`error: PORT must be an integer from 0 to 65535, got "${raw}"\n`);
+    process.exit(1);
+  }
+  return port;
+}
+
+function banner(running: RunningLocalServer): string {
+  const { url, functions } = running;
+  const nameWidth = Math.max(...functions.map((f) => f.name.length), 4);
+  const lines = [
+    `Serving ${functions.length} function${functions.length === 1 ? '' : 's'} on the container simulator at ${url}`,
+    ...functions.map((f) => `  ${f.name.padEnd(nameWidth)}  ${f.api}  ${publicPaths(f, running.server.redirects).join('  ')}`),
+    `Containers: ${url}/__sim/containers`,
+  ];
+  if (running.watchedDirs.length > 0) {
+    lines.push(`Watching ${running.watchedDirs.map((dir) => path.relative(rootDir, dir) || '.').join(', ')} for changes. Ctrl-C stops.`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  let running: RunningLocalServer;
+  try {
+    running = await startLocalServer({
+      rootDir,
+      port: readPort(),
+      ...(process.env.HOST !== undefined && process.env.HOST !== '' && { host: process.env.HOST }),
+      logger,
+      watch: true,
+    });
+  } catch (error) {
+    // One clear line, no stack: the usual cause is a port in use or a function that does not bundle.
+    const message = error instanceof ServerError || error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`${banner(running)}\n`);
+
+  let stoppingSinceMs: number | undefined;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stoppingSinceMs !== undefined) {
+      // Observed here: one `kill -TERM` sometimes reaches the handler twice within a millisecond while
+      // worker threads are alive. Only a repeat a person could have typed means "stop at once".
+      if (Date.now() - stoppingSinceMs < 1000) return;
+      logger.warn(`${signal} again: stopping at once`);
+      void running.destroy().finally(() => process.exit(1));
+      return;
+    }
+    stoppingSinceMs = Date.now();
+    logger.info(`${signal}: draining in-flight requests, then stopping every container`);
+    running.close().then(
+      () => {
+        logger.info('stopped');
+        process.exitCode = 0;
+        // Nothing should be left to keep the process alive. If something is, say so instead of hanging;
+        // unref'd, so this timer itself never delays a clean exit.
+        setTimeout(() => {
+          logger.warn(`still running 5 s after shutdown: ${process.getActiveResourcesInfo().join(', ')}`);
+          process.exit(1);
+        }, 5000).unref();
+      },
+      (error: unknown) => {
+        logger.warn(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+await main();
