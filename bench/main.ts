@@ -94,6 +94,12 @@ async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOpt
     const figures = await runLoad(url, options.connections, { kind: 'duration', durationS: options.durationS });
     const rssAfterBytes = server.rssBytes();
     progress(`${SERVER_LABELS[serverId]}: ${describe(figures)}`);
+    // A server that died mid-run still leaves figures (all errors); they must not pass as a result.
+    const death = server.deathNote();
+    if (death !== null) {
+      progress(`${SERVER_LABELS[serverId]}: ${death}`);
+      return { server: serverId, scenario: scenario.id, status: 'failed' as const, reason: death, readyAfterMs, figures, rssAfterBytes };
+    }
     return { server: serverId, scenario: scenario.id, status: 'ok' as const, readyAfterMs, figures, rssAfterBytes };
   });
   if ('server' in outcome) return outcome;
@@ -122,7 +128,8 @@ async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchO
       errors += figures.errors;
       non2xx += figures.non2xx;
       const rssBytes = server.rssBytes();
-      if (rssBytes === null) throw new Error(`${serverId} exited during the memory run`);
+      const death = server.deathNote();
+      if (rssBytes === null || death !== null) throw new Error(death ?? `${serverId} has no RSS to read`);
       samples.push({ requests, rssBytes });
       progress(`${SERVER_LABELS[serverId]}: memory chunk ${chunk}/${options.memoryChunks}: ${requests} requests, RSS ${(rssBytes / 1048576).toFixed(1)} MiB`);
     }

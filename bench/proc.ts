@@ -157,6 +157,18 @@ export class ServerProcess {
   }
 
   /**
+   * Why it is no longer running, for reports: its exit and the first error line of its output.
+   * Null while it runs.
+   */
+  deathNote(): string | null {
+    if (this.#exitDescription === null) return null;
+    const errorLine = this.logTail(8_000)
+      .split('\n')
+      .find((line) => /^\s*(\w*Error\b|error:)/.test(line));
+    return `${this.name} exited (${this.#exitDescription})${errorLine ? `: ${errorLine.trim()}` : ''}; see ${this.logPath}`;
+  }
+
+  /**
    * Polls `url` until it answers with any HTTP status (the server is listening and routing).
    * Fails early if the process exits, or after `timeoutMs`.
    */

@@ -37,6 +37,9 @@ export const SERVER_LABELS: Record<ServerId, string> = {
 /** A server's start command for one port, or why it cannot run here. */
 export type ServerPlan = { available: true; command: (port: number, logPath: string) => ServerCommand } | { available: false; reason: string };
 
+/** Where issue 4's server lives. */
+const OUR_SERVER_ENTRY = 'src/server/main.ts';
+
 const FUNCTION_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs', '.cjs'] as const;
 
 /** Whether `functions/<name>` exists in any extension Netlify bundles. */
@@ -61,9 +64,10 @@ export function planServer(id: ServerId, projectRoot: string): ServerPlan {
     case 'ours': {
       const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
       const script = manifest.scripts?.['start'] ?? '';
-      const args = nodeArgsOfScript(script);
+      // Issue 4 puts the server in src/server/main.ts; use it directly while `npm start` still points elsewhere.
+      const args = nodeArgsOfScript(script) ?? (existsSync(join(projectRoot, OUR_SERVER_ENTRY)) ? [OUR_SERVER_ENTRY] : null);
       if (args === null) {
-        return { available: false, reason: `npm start runs ${JSON.stringify(script)}, not the simulator server (src/server/ has not landed)` };
+        return { available: false, reason: `npm start runs ${JSON.stringify(script)}, and ${OUR_SERVER_ENTRY} does not exist yet` };
       }
       const entry = args.find((arg) => !arg.startsWith('-'));
       if (entry === undefined || !existsSync(join(projectRoot, entry))) {

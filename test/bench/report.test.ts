@@ -50,6 +50,18 @@ describe('bench report', () => {
     expect(byName['ours: no errors or non-2xx during load runs']).toBe(false);
   });
 
+  it('counts a run in which our server died as failing, and keeps it out of the ratios', () => {
+    const crashed: LoadRun[] = [
+      { server: 'ours', scenario: 'hello-world', status: 'failed', reason: 'ours exited (exit code 1)', figures: figures(900) },
+      { server: 'netlify', scenario: 'hello-world', status: 'ok', figures: figures(100) },
+    ];
+    const ratios = computeRatios(crashed);
+    expect(ratios.helloOursOverNetlify).toBeNull();
+    const targets = checkTargets({ load: crashed, memory: [], coldStart: null, warmOverhead: null, ratios });
+    const noErrors = targets.find((t) => t.name === 'ours: no errors or non-2xx during load runs');
+    expect(noErrors).toMatchObject({ met: false, measured: '0 (server died in 1 run)' });
+  });
+
   it('renders a Markdown table with the machine, and says why a run is not available', () => {
     const ratios = computeRatios(load);
     const partial = { load, memory: [], coldStart: null, warmOverhead: null, ratios };
