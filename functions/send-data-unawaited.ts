@@ -1,5 +1,5 @@
 import type { Handler } from '@netlify/functions';
-import { deliverPayload } from '../src/lib/deliver.ts';
+import { deliveryFromEnv } from '../src/lib/deliver.ts';
 import { v1ErrorResponse, v1Text } from '../src/lib/http-boundary.ts';
 import { idempotencyKeyFrom } from '../src/lib/idempotency-key.ts';
 import { assertMethod, parseJsonObject, v1BodyBytes } from '../src/lib/parse-request.ts';
@@ -19,8 +19,9 @@ export const handler: Handler = async (event) => {
     assertMethod(event.httpMethod, ALLOWED);
     const payload = parseJsonObject(v1BodyBytes(event));
     const idempotencyKey = idempotencyKeyFrom(event.headers['idempotency-key']);
+    const deliver = deliveryFromEnv(); // before answering: a missing destination is a 500, even here
     // Fire and forget: the bug. The catch only keeps a failed delivery from becoming an unhandled rejection.
-    void deliverPayload(payload, idempotencyKey).catch((error: unknown) => {
+    void deliver(payload, idempotencyKey).catch((error: unknown) => {
       console.error('send-data-unawaited: delivery failed after the response was sent', error);
     });
     return v1Text(200, 'OK');

@@ -1,5 +1,5 @@
 import type { Context } from '@netlify/functions';
-import { deliverPayload } from '../src/lib/deliver.ts';
+import { deliveryFromEnv } from '../src/lib/deliver.ts';
 import { v2ErrorResponse } from '../src/lib/http-boundary.ts';
 import { idempotencyKeyFrom } from '../src/lib/idempotency-key.ts';
 import { assertMethod, parseJsonObject, readBodyBytes } from '../src/lib/parse-request.ts';
@@ -16,8 +16,9 @@ export default async (req: Request, context: Context): Promise<Response> => {
     assertMethod(req.method, ALLOWED);
     const payload = parseJsonObject(await readBodyBytes(req));
     const idempotencyKey = idempotencyKeyFrom(req.headers.get('idempotency-key'));
+    const deliver = deliveryFromEnv(); // before answering: a missing destination is a 500, even here
     context.waitUntil(
-      deliverPayload(payload, idempotencyKey).catch((error: unknown) => {
+      deliver(payload, idempotencyKey).catch((error: unknown) => {
         console.error('send-data-wait-until: delivery failed', error);
       }),
     );

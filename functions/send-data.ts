@@ -1,5 +1,5 @@
 import type { Handler } from '@netlify/functions';
-import { deliverPayload } from '../src/lib/deliver.ts';
+import { deliveryFromEnv } from '../src/lib/deliver.ts';
 import { v1ErrorResponse, v1Text } from '../src/lib/http-boundary.ts';
 import { idempotencyKeyFrom } from '../src/lib/idempotency-key.ts';
 import { assertMethod, parseJsonObject, v1BodyBytes } from '../src/lib/parse-request.ts';
@@ -17,8 +17,9 @@ export const handler: Handler = async (event) => {
     assertMethod(event.httpMethod, ALLOWED);
     const payload = parseJsonObject(v1BodyBytes(event));
     const idempotencyKey = idempotencyKeyFrom(event.headers['idempotency-key']);
+    const deliver = deliveryFromEnv();
     const work = new WorkTracker();
-    await work.track(deliverPayload(payload, idempotencyKey));
+    await work.track(deliver(payload, idempotencyKey));
     await work.settle();
     return v1Text(200, 'OK');
   } catch (error) {

@@ -1,24 +1,26 @@
 import { readDeliveryConfig } from './delivery-config.ts';
 import { sendJson, type Delivery } from './outbound-http.ts';
 
+/** Sends one payload; resolves when the destination acknowledged it with a 2xx. */
+export type Deliver = (payload: unknown, idempotencyKey: string) => Promise<Delivery>;
+
 /**
- * Sends one payload to the configured destination (see {@link readDeliveryConfig}) and resolves
- * when it acknowledged with a 2xx. The caller decides whether to await it; send-data does,
- * send-data-unawaited does not (the seed article's bug).
+ * Reads the delivery settings now (see {@link readDeliveryConfig}) and returns the function that sends.
+ * Reading first means a missing destination is refused before any response goes out, even by the
+ * handlers that do not await the delivery. The caller decides whether to await the send: send-data
+ * does, send-data-unawaited does not (the seed article's bug).
+ * @throws AppError `MISCONFIGURED`
  */
-export async function deliverPayload(
-  payload: unknown,
-  idempotencyKey: string,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<Delivery> {
+export function deliveryFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): Deliver {
   const config = readDeliveryConfig(env);
-  return sendJson({
-    url: config.destinationUrl,
-    payload,
-    idempotencyKey,
-    deadlineMs: config.deadlineMs,
-    maxAttempts: config.maxAttempts,
-    retryBaseDelayMs: config.retryBaseDelayMs,
-    connectTimeoutMs: config.connectTimeoutMs,
-  });
+  return (payload, idempotencyKey) =>
+    sendJson({
+      url: config.destinationUrl,
+      payload,
+      idempotencyKey,
+      deadlineMs: config.deadlineMs,
+      maxAttempts: config.maxAttempts,
+      retryBaseDelayMs: config.retryBaseDelayMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+    });
 }

@@ -57,6 +57,14 @@ describe('send-data-unawaited (the article bug, in-process)', () => {
     expect((await logged)[1]).toMatchObject({ code: 'DESTINATION_UNREACHABLE' });
   });
 
+  it('refuses with 500 MISCONFIGURED before answering when no destination is set', async () => {
+    vi.stubEnv('SEND_DATA_URL', '');
+    vi.stubEnv('URL', '');
+    const res = await invokeV1(mod.handler, post('{"n":1}'));
+    expect(res.statusCode).toBe(500);
+    expect(JSON.parse(res.body)).toEqual({ error: { code: 'MISCONFIGURED', message: 'No destination: set SEND_DATA_URL or URL.' } });
+  });
+
   it.each([
     { name: 'GET', call: { method: 'GET' }, status: 405, code: 'METHOD_NOT_ALLOWED' },
     { name: 'malformed JSON', call: post('{'), status: 400, code: 'INVALID_JSON' },

@@ -52,6 +52,16 @@ describe('send-data-wait-until (v2, the platform fix)', () => {
     expect(sink.requests).toHaveLength(3);
   });
 
+  it('refuses with 500 MISCONFIGURED, and waits on nothing, when no destination is set', async () => {
+    vi.stubEnv('SEND_DATA_URL', '');
+    vi.stubEnv('URL', '');
+    const { context, waitedOn } = v2Context();
+    const res = await handler(post('{"n":1}'), context);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: 'MISCONFIGURED', message: expect.any(String) } });
+    expect(waitedOn).toHaveLength(0);
+  });
+
   it.each([
     { name: 'GET', req: () => new Request('http://localhost/x'), status: 405, code: 'METHOD_NOT_ALLOWED' },
     { name: 'malformed JSON', req: () => post('{"a"'), status: 400, code: 'INVALID_JSON' },
