@@ -87,11 +87,6 @@ export class Container {
     return this.#state;
   }
 
-  /** Whether it can take an invocation now (idle and not stopped). */
-  get idle(): boolean {
-    return this.#state === 'frozen' && this.#active === null;
-  }
-
   snapshot(): ContainerSnapshot {
     return {
       id: this.id,
