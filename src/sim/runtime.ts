@@ -133,9 +133,11 @@ async function runV2(handler: Handler, message: InvokeMessage): Promise<void> {
       waits.push(Promise.resolve(promise).catch(() => undefined));
     },
   };
-  const response = await tracker.runAs(message.requestId, () => handler(request, context));
+  const returned = await tracker.runAs(message.requestId, () => handler(request, context));
+  // Netlify's v2 bootstrap answers 204 when a handler returns nothing, and rejects anything but a Response.
+  const response = returned === undefined ? new Response(null, { status: 204 }) : returned;
   if (!(response instanceof Response)) {
-    throw Object.assign(new Error('Function returned an unsupported value. Accepted types are `Response` or `undefined`'), {
+    throw Object.assign(new Error("Function returned an unsupported value. Accepted types are 'Response' or 'undefined'"), {
       name: 'Runtime.InvalidResponse',
     });
   }

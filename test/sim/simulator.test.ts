@@ -77,6 +77,12 @@ describe('Netlify request/response mapping', () => {
     });
   });
 
+  it('answers 204 when a v2 handler returns nothing, as Netlify does', async () => {
+    const { sim } = startSim();
+    const c = await call(sim, 'echo-v2', { query: 'nothing=1' });
+    expect([c.status, c.text, c.report.outcome]).toEqual([204, '', 'ok']);
+  });
+
   it('streams a v2 response body: the first chunk arrives while the handler is still writing', async () => {
     const gate = await recordingServer();
     let open!: () => void;
