@@ -144,7 +144,10 @@ describe('the fire-and-forget bug, deterministically', () => {
     const { sim, server } = await unawaitedSim();
     const first = await call(sim, 'send-data-unawaited', post({ n: 1 }));
     expect([first.status, first.text]).toEqual([200, 'OK']);
-    expect(server.requests).toHaveLength(0);
+    // Barrier: send-data cold-starts another container and awaits its own delivery to the same sink.
+    // Had container 1 kept running, its request (started long before) would have arrived first.
+    await call(sim, 'send-data', post({ barrier: true }));
+    expect(server.requests.map((r) => JSON.parse(r.body))).toEqual([{ barrier: true }]);
     // The result of invocation 1 says what it left behind.
     expect(first.report.pendingAtFreeze).toEqual([
       expect.objectContaining({ kind: 'http-request', method: 'POST', url: `${server.url}/sink`, requestId: first.result.requestId }),
@@ -153,7 +156,7 @@ describe('the fire-and-forget bug, deterministically', () => {
     const second = await call(sim, 'send-data-unawaited', post({ n: 2 }));
     expect(second.result.containerId).toBe(first.result.containerId);
     // "We only see the effect of the first sendData on the 2nd function invocation."
-    expect(server.requests.map((r) => JSON.parse(r.body))).toEqual([{ n: 1 }]);
+    expect(server.requests.map((r) => JSON.parse(r.body))).toEqual([{ barrier: true }, { n: 1 }]);
     expect(second.report.pendingAtFreeze).toEqual([expect.objectContaining({ kind: 'http-request', requestId: second.result.requestId })]);
   });
 

@@ -34,7 +34,10 @@ describe('DESIGN.md §2 facts', () => {
     const c = await call(sim, 'leaves-work', { query: 'timer=1' });
     expect(c.text).toBe('1');
     expect(c.report.pendingAtFreeze.map((w) => w.kind).sort()).toEqual(['http-request', 'timer']);
-    expect(sink.requests).toHaveLength(0);
+    // Barrier: another container cold-starts and delivers to the same sink through waitUntil. A
+    // container left running would have delivered its earlier request long before.
+    await call(sim, 'wait-until');
+    expect(sink.requests.map((r) => r.url)).toEqual(['/wait-until']);
   });
 
   it('A new environment is initialised when a request arrives while every existing one is busy; one request at a time each', async () => {
