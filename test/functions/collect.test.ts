@@ -109,8 +109,9 @@ describe('collect (against a real local BlobsServer)', () => {
     { name: 'malformed JSON', method: 'POST', body: '{nope', status: 400, code: 'INVALID_JSON' },
     { name: 'an empty body', method: 'POST', body: '', status: 400, code: 'INVALID_JSON' },
     { name: 'a body over 64 KiB', method: 'POST', body: `"${'x'.repeat(64 * 1024)}"`, status: 413, code: 'PAYLOAD_TOO_LARGE' },
-  ])('answers $status $code for $name, and stores nothing', async ({ method, body, status, code }) => {
-    const res = await call(method, body);
+    { name: 'an Idempotency-Key with a space', method: 'POST', body: '{}', key: 'two words', status: 400, code: 'INVALID_IDEMPOTENCY_KEY' },
+  ])('answers $status $code for $name, and stores nothing', async ({ method, body, key, status, code }) => {
+    const res = await call(method, body, key === undefined ? {} : { 'idempotency-key': key });
     expect(res.status).toBe(status);
     expect(await res.json()).toEqual({ error: { code, message: expect.any(String) } });
     expect(await items()).toEqual([]);
