@@ -62,6 +62,11 @@ export class RouteTable {
     }
   }
 
+  /** Which handler API a function uses, if it exists. */
+  api(name: string): FunctionInfo['api'] | undefined {
+    return this.#functions.get(name)?.api;
+  }
+
   /** Resolves a request's pathname (without query). */
   match(pathname: string): RouteMatch {
     if (pathname === containersPath) return { kind: 'sim-containers' };

@@ -6,30 +6,9 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { LocalServer, defaultMaxBodyBytes } from '../../src/server/server.ts';
 import { readNetlifyToml } from '../../src/server/netlify-toml.ts';
 import { FakeSimulator, type FakeFunction } from './fake-simulator.ts';
+import { LogCollector } from './helpers.ts';
 
 const netlifyTomlPath = fileURLToPath(new URL('../../netlify.toml', import.meta.url));
-
-/** Collects log lines, as a terminal would show them. */
-class LogCollector {
-  readonly lines: string[] = [];
-  #waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
-  info = (line: string): void => this.#add(line);
-  warn = (line: string): void => this.#add(`WARN ${line}`);
-  #add(line: string): void {
-    this.lines.push(line);
-    this.#waiters = this.#waiters.filter((w) => {
-      if (!w.pattern.test(line)) return true;
-      w.resolve(line);
-      return false;
-    });
-  }
-  /** Resolves with the first line (past or future) matching `pattern`. */
-  waitFor(pattern: RegExp): Promise<string> {
-    const seen = this.lines.find((line) => pattern.test(line));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => this.#waiters.push({ pattern, resolve }));
-  }
-}
 
 const echo: FakeFunction = {
   name: 'echo',

@@ -1,0 +1,100 @@
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
+import { ManualClock } from '../../src/sim/index.ts';
+import { startLocalServer, type RunningLocalServer, type StartLocalServerOptions } from '../../src/server/start.ts';
+
+export const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const fixtureSite = path.join(repoRoot, 'test', 'server', 'fixtures', 'site');
+
+/** Collects log lines as a terminal would show them; tests await lines instead of sleeping. */
+export class LogCollector {
+  readonly lines: string[] = [];
+  #waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
+  info = (line: string): void => this.#add(line);
+  warn = (line: string): void => this.#add(`WARN ${line}`);
+
+  #add(line: string): void {
+    this.lines.push(line);
+    this.#waiters = this.#waiters.filter((waiter) => {
+      if (!waiter.pattern.test(line)) return true;
+      waiter.resolve(line);
+      return false;
+    });
+  }
+
+  /** Resolves with the first line, already logged or still to come, that matches `pattern`. */
+  waitFor(pattern: RegExp): Promise<string> {
+    const seen = this.lines.find((line) => pattern.test(line));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#waiters.push({ pattern, resolve }));
+  }
+
+  matching(pattern: RegExp): string[] {
+    return this.lines.filter((line) => pattern.test(line));
+  }
+}
+
+/** A fresh temp directory, removed after the test. */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * Starts the `npm start` stack (real simulator, real Blobs backend) on port 0 with a manual clock and a
+ * private Blobs directory; stopped after the test.
+ */
+export async function startTestServer(options: Partial<StartLocalServerOptions> = {}): Promise<{
+  running: RunningLocalServer;
+  url: string;
+  clock: ManualClock;
+  log: LogCollector;
+}> {
+  const clock = new ManualClock();
+  const log = new LogCollector();
+  const blobsDirectory = await tempDir('server-blobs-');
+  const running = await startLocalServer({ rootDir: repoRoot, port: 0, clock, logger: log, blobsDirectory, ...options });
+  onTestFinished(() => running.destroy());
+  return { running, url: running.url, clock, log };
+}
+
+/**
+ * An HTTP server that holds every request until `release()`: a function that fetches it stays busy
+ * for as long as the test wants, so "N invocations in flight" is arranged, not hoped for.
+ */
+export async function startGate(): Promise<{ url: string; arrived(count: number): Promise<void>; release(): void }> {
+  const held: ServerResponse[] = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  let released = false;
+  const server = createServer((_req, res) => {
+    if (released) {
+      res.end('go');
+      return;
+    }
+    held.push(res);
+    for (const waiter of waiters.filter((w) => held.length >= w.count)) waiter.resolve();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    arrived: (count) =>
+      held.length >= count ? Promise.resolve() : new Promise((resolve) => waiters.push({ count, resolve })),
+    release() {
+      released = true;
+      for (const res of held.splice(0)) res.end('go');
+    },
+  };
+}
