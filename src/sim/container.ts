@@ -13,7 +13,7 @@ import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
-import type { FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
+import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
 
 /** Everything a container needs from the simulator. */
 export interface ContainerOptions {
@@ -52,6 +52,8 @@ interface Active {
   body?: ReadableStreamDefaultController<Uint8Array>;
   resolveDone: (report: InvocationReport) => void;
   cancelTimeout: () => void;
+  /** Called synchronously when the invocation ends, before anyone awaiting it resumes: the pool's release. */
+  onFinished: () => void;
 }
 
 
@@ -102,7 +104,7 @@ export class Container {
   }
 
   /** Starts one invocation. The caller (the pool) guarantees the container is idle or new. */
-  invoke(payload: InvocationPayload): RunningInvocation {
+  invoke(payload: InvocationPayload, onFinished: () => void): RunningInvocation {
     if (this.#active || this.#state === 'stopped' || this.#state === 'busy') {
       throw new Error(`container ${this.id} is not idle (${this.#state})`);
     }
@@ -128,6 +130,7 @@ export class Container {
       rejectResponse,
       resolveDone,
       cancelTimeout: () => undefined,
+      onFinished,
     };
     this.#active = active;
     // The timeout runs on the simulator's clock: a test advances it instead of waiting 60 s.
@@ -224,12 +227,10 @@ export class Container {
         this.#fail(active, 'init-error', message.error, 502);
         return;
       case 'v1-response':
-        try {
-          this.#respond(active, fromV1Result(message.result));
-        } catch (error) {
-          if (!(error instanceof InvalidV1ResultError)) throw error;
-          this.#handlerError(active, { errorType: error.name, errorMessage: error.message });
-        }
+      case 'v2-end':
+      case 'v2-body-error':
+      case 'handler-error':
+        this.#complete(active, message);
         return;
       case 'v2-head': {
         let body: ReadableStream<Uint8Array> | null = null;
@@ -246,6 +247,28 @@ export class Container {
       case 'v2-chunk':
         active.body?.enqueue(message.chunk);
         return;
+      case 'frozen':
+        // Both in this one synchronous step: the response completes and the container goes back to
+        // its pool, so by the time the caller sees the end of the response it is already idle.
+        this.#state = 'frozen';
+        this.#lastPendingAtFreeze = message.pendingAtFreeze;
+        if (message.final) this.#complete(active, message.final);
+        this.#finish(active, message.pendingAtFreeze, undefined, message);
+        return;
+    }
+  }
+
+  /** The end of a response: a v1 result, the end (or failure) of a v2 body, or a handler error. */
+  #complete(active: Active, message: FinalMessage): void {
+    switch (message.type) {
+      case 'v1-response':
+        try {
+          this.#respond(active, fromV1Result(message.result));
+        } catch (error) {
+          if (!(error instanceof InvalidV1ResultError)) throw error;
+          this.#handlerError(active, { errorType: error.name, errorMessage: error.message });
+        }
+        return;
       case 'v2-end':
         active.body?.close();
         active.body = undefined;
@@ -256,11 +279,6 @@ export class Container {
         return;
       case 'handler-error':
         this.#handlerError(active, message.error);
-        return;
-      case 'frozen':
-        this.#state = 'frozen';
-        this.#lastPendingAtFreeze = message.pendingAtFreeze;
-        this.#finish(active, message.pendingAtFreeze, undefined, message);
         return;
     }
   }
@@ -368,6 +386,7 @@ export class Container {
     };
     if (active.initDurationMs !== undefined) report.initDurationMs = active.initDurationMs;
     if (active.errorMessage !== undefined) report.errorMessage = active.errorMessage;
+    active.onFinished();
     const log = `REPORT RequestId: ${report.requestId} Container: ${this.id} Duration: ${durationMs.toFixed(2)} ms Billed Duration: ${report.billedDurationMs} ms Memory Size: ${report.memorySizeMb} MB Max Memory Used: ${report.maxMemoryUsedMb} MB${report.initDurationMs !== undefined ? ` Init Duration: ${report.initDurationMs.toFixed(2)} ms` : ''}`;
     this.#options.logger?.info(log);
     for (const work of pending) {

@@ -71,19 +71,25 @@ export interface InvokeMessage {
 
 export type ToRuntime = InvokeMessage;
 
+/** Messages that complete a response: sent alone, or inside the `frozen` message that follows at once. */
+export type FinalMessage =
+  | { type: 'v1-response'; requestId: string; result: V1Result }
+  | { type: 'v2-end'; requestId: string }
+  | { type: 'v2-body-error'; requestId: string; error: SerializedError }
+  | { type: 'handler-error'; requestId: string; error: SerializedError };
+
 export type FromRuntime =
   | { type: 'ready'; initDurationMs: number }
   | { type: 'init-error'; error: SerializedError }
-  | { type: 'v1-response'; requestId: string; result: V1Result }
   | { type: 'v2-head'; requestId: string; status: number; statusText: string; headers: Array<[string, string]>; hasBody: boolean }
   | { type: 'v2-chunk'; requestId: string; chunk: Uint8Array }
-  | { type: 'v2-end'; requestId: string }
-  | { type: 'v2-body-error'; requestId: string; error: SerializedError }
-  | { type: 'handler-error'; requestId: string; error: SerializedError }
+  | FinalMessage
   | {
       type: 'frozen';
       requestId: string;
       durationMs: number;
       maxMemoryUsedMb: number;
       pendingAtFreeze: PendingWork[];
+      /** The end of the response, when nothing (no waitUntil) separates it from the freeze. */
+      final?: FinalMessage;
     };

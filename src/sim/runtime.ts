@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { installClockDate } from './runtime-date.ts';
 import { INIT_REQUEST_ID, PendingWorkTracker } from './runtime-pending.ts';
-import type { FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError, ToRuntime } from './protocol.ts';
+import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError, ToRuntime } from './protocol.ts';
 
 const data = workerData as RuntimeWorkerData;
 const port = parentPort;
@@ -85,7 +85,7 @@ function freeze(report: Extract<FromRuntime, { type: 'frozen' }>): void {
   Atomics.wait(freezeFlag, 0, 0);
 }
 
-async function runV1(handler: Handler, message: InvokeMessage): Promise<void> {
+async function runV1(handler: Handler, message: InvokeMessage): Promise<FinalMessage> {
   const context = {
     functionName: data.functionName,
     functionVersion: '$LATEST',
@@ -104,10 +104,10 @@ async function runV1(handler: Handler, message: InvokeMessage): Promise<void> {
       name: 'Runtime.InvalidResponse',
     });
   }
-  post({ type: 'v1-response', requestId: message.requestId, result });
+  return { type: 'v1-response', requestId: message.requestId, result };
 }
 
-async function runV2(handler: Handler, message: InvokeMessage): Promise<void> {
+async function runV2(handler: Handler, message: InvokeMessage): Promise<FinalMessage | undefined> {
   const serialized = message.request;
   if (!serialized) throw new Error('v2 invocation without a request');
   const hasBody = serialized.body !== null && serialized.method !== 'GET' && serialized.method !== 'HEAD';
@@ -149,21 +149,26 @@ async function runV2(handler: Handler, message: InvokeMessage): Promise<void> {
     headers: [...response.headers],
     hasBody: response.body !== null,
   });
+  let final: FinalMessage | undefined;
   if (response.body) {
     try {
       // Streamed chunk by chunk: a streaming handler's first bytes reach the client before it finishes.
       for await (const chunk of response.body) post({ type: 'v2-chunk', requestId: message.requestId, chunk });
-      post({ type: 'v2-end', requestId: message.requestId });
+      final = { type: 'v2-end', requestId: message.requestId };
     } catch (error) {
-      post({ type: 'v2-body-error', requestId: message.requestId, error: serializeError(error) });
+      final = { type: 'v2-body-error', requestId: message.requestId, error: serializeError(error) };
     }
   }
+  if (waits.length === 0) return final;
+  // The response is complete and goes out now; the container stays busy for waitUntil.
+  if (final) post(final);
   // waitUntil may be called again while earlier promises settle: drain until none are added.
   for (let settled = 0; settled < waits.length; ) {
     const batch = waits.slice(settled);
     settled = waits.length;
     await Promise.all(batch);
   }
+  return undefined;
 }
 
 /** Requests that were in flight at the previous freeze: the work this thaw carries over. */
@@ -179,22 +184,27 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
   // ordering deterministic instead of a race, and the handler's own new work cannot sneak out before
   // the freeze that follows it.
   await tracker.whenSettled(carriedOver, data.thawGraceMs);
+  let final: FinalMessage | undefined;
   try {
-    if (data.api === 'v1') await runV1(handler, message);
-    else await runV2(handler, message);
+    final = data.api === 'v1' ? await runV1(handler, message) : await runV2(handler, message);
   } catch (error) {
-    post({ type: 'handler-error', requestId: message.requestId, error: serializeError(error) });
+    final = { type: 'handler-error', requestId: message.requestId, error: serializeError(error) };
   }
   // Freeze as soon as the handler settled (v2: body sent and waitUntil settled), as Lambda does: what
   // it did not await stays in flight, is reported, and is carried over to the next thaw.
   const pendingAtFreeze = tracker.snapshot();
   carriedOver = tracker.requestsInFlight();
+  // The last piece of the response travels in the same message as the freeze, so the simulator
+  // marks the container idle before the caller sees the response complete: a client that sends its
+  // next request as soon as it has read a response finds this container warm and free, as on the
+  // platform, where the runtime asks for the next event right after posting the response.
   freeze({
     type: 'frozen',
     requestId: message.requestId,
     durationMs: performance.now() - startedMs,
     maxMemoryUsedMb: usedMemoryMb(),
     pendingAtFreeze,
+    ...(final && { final }),
   });
 }
 

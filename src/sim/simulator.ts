@@ -120,12 +120,9 @@ export class Simulator {
     this.#assertOpen();
     const container = pool.acquire();
     if (!container) return this.#throttled(name, requestId);
-    const running = container.invoke(payload);
+    const running = container.invoke(payload, () => pool.release(container));
     options.onStart?.({ requestId, containerId: container.id, coldStart: running.coldStart });
-    const done = running.done.then((report) => {
-      pool.release(container);
-      return report;
-    });
+    const done = running.done;
     this.#inFlight.add(done);
     void done.finally(() => this.#inFlight.delete(done));
     const response = await running.response;

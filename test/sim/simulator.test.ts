@@ -240,6 +240,25 @@ describe('freeze, thaw and pending work', () => {
 });
 
 describe('pool', () => {
+  it('a client that sends its next request as soon as it has read a response finds the same container free', async () => {
+    const { sim } = startSim();
+    for (const name of ['modes', 'echo-v2']) {
+      const seen: Array<[string, boolean]> = [];
+      for (let i = 0; i < 3; i++) {
+        const result = await sim.invoke(name, request(name)); // never waits for `done`
+        await result.response.text();
+        seen.push([result.containerId, result.coldStart]);
+      }
+      const id = seen[0]?.[0];
+      expect(seen).toEqual([
+        [id, true],
+        [id, false],
+        [id, false],
+      ]);
+    }
+  });
+
+
   it('throttles with 429 beyond maxConcurrency without touching a container', async () => {
     const { sim, clock } = startSim({ maxConcurrency: 1, timeoutMs: 1000 });
     const started = whenStarted();
