@@ -57,6 +57,7 @@ interface Active {
 }
 
 
+/** One simulated execution environment; driven by its {@link ContainerPool}. */
 export class Container {
   readonly id: string;
   readonly functionName: string;

@@ -18,6 +18,7 @@ export interface PoolOptions {
   logger?: SimLogger | undefined;
 }
 
+/** The containers of one function version, with its pick rule, concurrency limit and idle reaping. */
 export class ContainerPool {
   #options: PoolOptions;
   #all = new Set<Container>();

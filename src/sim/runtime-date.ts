@@ -13,6 +13,7 @@ export interface ClockDate {
   sync(nowMs: number): void;
 }
 
+/** Replaces the global `Date` with one that reads the simulator clock; returns how to resync it. */
 export function installClockDate(initialNowMs: number, flows: boolean): ClockDate {
   const RealDate = Date;
   const realNow = RealDate.now.bind(RealDate);

@@ -27,6 +27,7 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Tracks, inside one container, the requests and timers in flight and who started them. */
 export class PendingWorkTracker {
   #invocation = new AsyncLocalStorage<string>();
   #requests = new Map<object, PendingWork>();
