@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseStatProcessGroup, parseVmRssBytes } from './stats.ts';
 
@@ -165,7 +166,7 @@ export class ServerProcess {
     const errorLine = this.logTail(8_000)
       .split('\n')
       .find((line) => /^\s*(\w*Error\b|error:)/.test(line));
-    return `${this.name} exited (${this.#exitDescription})${errorLine ? `: ${errorLine.trim()}` : ''}; see ${this.logPath}`;
+    return `${this.name} exited (${this.#exitDescription})${errorLine ? `: ${errorLine.trim()}` : ''}; see ${relative(process.cwd(), this.logPath)}`;
   }
 
   /**
