@@ -279,11 +279,11 @@ export class LocalServer {
     }
     void result.done.then((report) => this.#logReport(report));
     if (this.#routes.api(name) === 'v1') {
-      // A v1 handler has nothing left to do once it returned (no waitUntil, no streaming), so its
-      // container freezes right after answering. Answer the client once it has: then a client that
-      // calls again as soon as it has the response finds the container free, as it would on the
-      // platform, where network latency dwarfs the freeze. Without this, a fast local client races the
-      // freeze and sometimes gets a second cold container for sequential calls.
+      // A v1 handler has nothing left to do once it returned (no waitUntil, no streaming): its
+      // container freezes together with the answer, so waiting for the freeze costs nothing. It makes
+      // the log read in order (END, REPORT and any "froze with pending work" warning before the client
+      // has its answer) and guarantees that a client calling again at once finds the container free.
+      // v2 answers are not held: they may stream, and waitUntil work runs after the response is sent.
       await result.done;
     }
     await writeResponse(result.response, res, requestId, method === 'HEAD');
