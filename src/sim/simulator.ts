@@ -41,6 +41,13 @@ interface FunctionEntry {
 
 const DEFAULTS = { idleTimeoutMs: 600_000, timeoutMs: 60_000, memoryLimitMb: 1024, thawGraceMs: 2000 };
 
+/** Netlify runs background functions (name ending in `-background`) for up to 15 minutes. */
+const BACKGROUND_TIMEOUT_MS = 900_000;
+
+function isBackground(name: string): boolean {
+  return name.endsWith('-background');
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) throw new SimError('INVALID_OPTIONS', `${name} must be a positive number, got ${value}`);
@@ -125,6 +132,11 @@ export class Simulator {
     const done = running.done;
     this.#inFlight.add(done);
     void done.finally(() => this.#inFlight.delete(done));
+    if (isBackground(name)) {
+      // Netlify background functions answer 202 at once and run on; what the handler returns is dropped.
+      running.response.catch(() => undefined);
+      return { requestId, containerId: container.id, coldStart: running.coldStart, response: new Response(null, { status: 202 }), done };
+    }
     const response = await running.response;
     return { requestId, containerId: container.id, coldStart: running.coldStart, response, done };
   }
@@ -260,7 +272,7 @@ export class Simulator {
           bundle,
           runtimePath: this.#runtimePath,
           clock: this.#clock,
-          timeoutMs: this.#timeoutMs,
+          timeoutMs: isBackground(bundle.name) ? Math.max(this.#timeoutMs, BACKGROUND_TIMEOUT_MS) : this.#timeoutMs,
           memoryLimitMb: this.#memoryLimitMb,
           thawGraceMs: this.#thawGraceMs,
           env: this.#env,

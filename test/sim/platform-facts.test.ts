@@ -1,6 +1,6 @@
 /**
  * One test per platform fact (DESIGN.md §2) that the simulator models, named after the fact.
- * Facts it does not model (background functions, the Node.js version, bundle size → cold-start time,
+ * Facts it does not model (the Node.js version, bundle size → cold-start time, the 10 s INIT limit,
  * the 6 MB payload limit) have no test here; the README says so.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -105,6 +105,22 @@ describe('DESIGN.md §2 facts', () => {
     const result = await hanging;
     expect(((await result.response.json()) as { errorMessage: string }).errorMessage).toContain('Task timed out after 60.00 seconds');
     expect(await result.done).toMatchObject({ outcome: 'timeout', memorySizeMb: 1024 });
+  });
+
+  it('Background functions (-background suffix) run up to 15 min and answer 202 at once', async () => {
+    const sink = await startRecordingServer();
+    onTestFinished(() => sink.close());
+    let release!: () => void;
+    sink.script(() => ({ kind: 'respond', status: 200, until: new Promise<void>((r) => (release = r)) }));
+    const { sim, clock } = startSim({ env: { SINK_URL: sink.url } });
+    const result = await sim.invoke('slow-background', request('slow-background', { method: 'POST' }));
+    expect(result.response.status).toBe(202);
+    await sink.waitForRequests(1);
+    clock.advance(899_999);
+    expect(sim.containers()[0]?.state).toBe('busy');
+    clock.advance(1);
+    expect((await result.done).outcome).toBe('timeout');
+    release();
   });
 
   it('v2 context.waitUntil: the response is sent, and the function keeps running until the promise settles', async () => {

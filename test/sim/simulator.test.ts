@@ -285,6 +285,22 @@ describe('pool', () => {
   });
 });
 
+describe('background functions', () => {
+  it('a -background function answers 202 at once and keeps working, for up to 15 minutes by the clock', async () => {
+    const sink = await recordingServer();
+    let release!: () => void;
+    sink.script(() => ({ kind: 'respond', status: 200, until: new Promise<void>((r) => (release = r)) }));
+    const { sim, clock } = startSim({ env: { SINK_URL: sink.url } });
+    const result = await sim.invoke('slow-background', request('slow-background', { method: 'POST' }));
+    expect([result.response.status, await result.response.text()]).toEqual([202, '']);
+    await sink.waitForRequests(1);
+    clock.advance(60_000); // past the synchronous limit: a background function is not timed out yet
+    expect(sim.containers()[0]?.state).toBe('busy');
+    release();
+    expect(await result.done).toMatchObject({ outcome: 'ok', pendingAtFreeze: [] });
+  });
+});
+
 describe('lifecycle', () => {
   it('close() drains an invocation in flight, then leaves no containers, timers or temp dirs', async () => {
     const { sim, clock } = startSim();
