@@ -144,25 +144,31 @@ describe('failures', () => {
     });
   }
 
-  it('exceeding the memory limit kills the container (out-of-memory), and the next request cold-starts', async () => {
+  it('exceeding the memory limit kills the container (out-of-memory): the next request cold-starts, other containers keep their state', async () => {
     const { sim } = startSim({ memoryLimitMb: 48 });
-    const oom = await call(sim, 'modes', { query: 'mode=oom' });
+    const [oom, good] = await Promise.all([call(sim, 'modes', { query: 'mode=oom' }), call(sim, 'modes')]);
     expect(oom.status).toBe(502);
     expect(oom.report.outcome).toBe('out-of-memory');
     expect(JSON.parse(oom.text).errorType).toBe('Runtime.OutOfMemory');
-    const next = await call(sim, 'modes');
-    expect(next.result.coldStart).toBe(true);
-    expect(json(next).count).toBe(1);
+    const after = await Promise.all([call(sim, 'modes'), call(sim, 'modes')]);
+    const byContainer = Object.fromEntries(after.map((c) => [c.result.containerId, { cold: c.result.coldStart, count: json(c).count }]));
+    expect(byContainer).toEqual({
+      [oom.result.containerId]: { cold: true, count: 1 },
+      [good.result.containerId]: { cold: false, count: 2 },
+    });
   });
 
-  it('an init error (module top level throws) is reported as such, on every attempt', async () => {
+  it('an init error (module top level throws) is reported as such, on every attempt, and other functions keep serving', async () => {
     const { sim } = startSim();
+    const warm = await call(sim, 'modes');
     for (let attempt = 0; attempt < 2; attempt++) {
       const failed = await call(sim, 'init-error');
       expect(failed.status).toBe(502);
       expect(JSON.parse(failed.text)).toEqual({ errorType: 'Error', errorMessage: 'cannot initialise: missing configuration' });
       expect(failed.report).toMatchObject({ outcome: 'init-error', coldStart: true });
     }
+    const still = await call(sim, 'modes');
+    expect([still.result.containerId, still.result.coldStart, json(still).count]).toEqual([warm.result.containerId, false, 2]);
   });
 
   it('a timeout ends the invocation with "Task timed out", resets the container and keeps its /tmp', async () => {
