@@ -288,7 +288,7 @@ export class Container {
   #handlerError(active: Active, error: SerializedError): void {
     active.outcome = 'handler-error';
     active.errorMessage = `${error.errorType}: ${error.errorMessage}`;
-    this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${active.errorMessage}`);
+    this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${error.stack ?? active.errorMessage}`);
     this.#respond(active, errorResponse(502, error));
   }
 
@@ -317,12 +317,13 @@ export class Container {
     const error = this.#lastWorkerError;
     const outOfMemory = (error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
     if (active) {
-      const detail = outOfMemory
+      const detail: SerializedError = outOfMemory
         ? { errorType: 'Runtime.OutOfMemory', errorMessage: `Runtime exited with error: out of memory (limit ${this.#options.memoryLimitMb} MB)` }
         : {
             errorType: 'Runtime.ExitError',
             errorMessage: error ? `Runtime exited with error: ${error.name}: ${error.message}` : `Runtime exited with error: exit status ${code}`,
           };
+      if (error?.stack && !outOfMemory) detail.stack = error.stack;
       this.#fail(active, outOfMemory ? 'out-of-memory' : 'crash', detail, 502);
     } else if (this.#state !== 'stopped') {
       // Died while idle (it cannot while frozen; only if it exited on its own before freezing).
@@ -338,7 +339,7 @@ export class Container {
   #fail(active: Active, outcome: InvocationOutcome, error: SerializedError, status: number, body?: { errorMessage: string }): void {
     active.outcome = outcome;
     active.errorMessage = `${error.errorType}: ${error.errorMessage}`;
-    this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${outcome}: ${active.errorMessage}`);
+    this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${outcome}: ${error.stack ?? active.errorMessage}`);
     this.#respond(active, errorResponse(status, body ?? error));
     active.body?.error(new Error(active.errorMessage));
     active.body = undefined;

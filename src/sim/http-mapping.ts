@@ -113,5 +113,7 @@ export function fromV1Result(result: V1Result): Response {
  * production and netlify-cli return), without the stack trace, which stays in the simulator's log.
  */
 export function errorResponse(status: number, error: Partial<SerializedError> & { errorMessage: string }): Response {
-  return Response.json(error, { status });
+  // Built field by field: a stack trace must never reach the client.
+  const body = error.errorType === undefined ? { errorMessage: error.errorMessage } : { errorType: error.errorType, errorMessage: error.errorMessage };
+  return Response.json(body, { status });
 }

@@ -35,10 +35,12 @@ export interface SerializedRequest {
   body: Uint8Array | null;
 }
 
-/** An error as the platform reports it: type and message, never the stack (it stays in the logs). */
+/** An error as the platform reports it: type and message for the client; the stack only for the log. */
 export interface SerializedError {
   errorType: string;
   errorMessage: string;
+  /** Logged by the simulator, never sent to a client. */
+  stack?: string;
 }
 
 /** Fixed per container: handed to the worker at spawn. */

@@ -29,7 +29,11 @@ function post(message: FromRuntime): void {
 }
 
 function serializeError(error: unknown): SerializedError {
-  if (error instanceof Error) return { errorType: error.name || 'Error', errorMessage: error.message };
+  if (error instanceof Error) {
+    const serialized: SerializedError = { errorType: error.name || 'Error', errorMessage: error.message };
+    if (error.stack) serialized.stack = error.stack;
+    return serialized;
+  }
   return { errorType: 'Error', errorMessage: String(error) };
 }
 

@@ -74,6 +74,7 @@ export class Simulator {
   #functions = new Map<string, Promise<FunctionEntry>>();
   /** Every pool ever created, current and retired (draining after a refresh). */
   #pools = new Set<ContainerPool>();
+  #retired = new Set<ContainerPool>();
   #runtimePath: string | null = null;
   #inFlight = new Set<Promise<InvocationReport>>();
   #closed = false;
@@ -153,6 +154,7 @@ export class Simulator {
    */
   async refresh(): Promise<string[]> {
     this.#assertOpen();
+    this.#pruneRetired();
     this.#sources = null;
     const sources = await this.#discover();
     const changed: string[] = [];
@@ -287,5 +289,15 @@ export class Simulator {
 
   #retire(pool: ContainerPool): void {
     pool.drain();
+    this.#retired.add(pool);
+  }
+
+  /** Forgets retired pools whose last container has stopped, so repeated refreshes do not pile up. */
+  #pruneRetired(): void {
+    for (const pool of this.#retired) {
+      if (pool.size > 0) continue;
+      this.#retired.delete(pool);
+      this.#pools.delete(pool);
+    }
   }
 }

@@ -103,12 +103,15 @@ describe('Netlify request/response mapping', () => {
 
 describe('failures', () => {
   it('a handler that throws gets Netlify’s error shape without a stack trace, and its container stays warm', async () => {
-    const { sim } = startSim();
+    const warnings: string[] = [];
+    const { sim } = startSim({ logger: { info: () => undefined, warn: (line) => warnings.push(line) } });
     const failed = await call(sim, 'modes', { query: 'mode=throw' });
     expect(failed.status).toBe(502);
     expect(JSON.parse(failed.text)).toEqual({ errorType: 'TypeError', errorMessage: 'handler exploded' });
     expect(failed.text).not.toContain(' at ');
     expect(failed.report).toMatchObject({ outcome: 'handler-error', errorMessage: 'TypeError: handler exploded' });
+    // The stack goes to the simulator's log instead.
+    expect(warnings.some((line) => line.includes('TypeError: handler exploded') && line.includes('    at '))).toBe(true);
     const next = await call(sim, 'modes');
     expect(next.result.containerId).toBe(failed.result.containerId);
     expect(next.result.coldStart).toBe(false);
