@@ -32,8 +32,9 @@ export class ContainerPool {
     this.#options = options;
   }
 
-  get size(): number {
-    return this.#all.size;
+  /** No containers left, and none still stopping. */
+  get empty(): boolean {
+    return this.#all.size === 0 && this.#stopping.size === 0;
   }
 
   /**

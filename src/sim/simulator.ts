@@ -295,7 +295,7 @@ export class Simulator {
   /** Forgets retired pools whose last container has stopped, so repeated refreshes do not pile up. */
   #pruneRetired(): void {
     for (const pool of this.#retired) {
-      if (pool.size > 0) continue;
+      if (!pool.empty) continue;
       this.#retired.delete(pool);
       this.#pools.delete(pool);
     }
