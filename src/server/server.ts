@@ -450,37 +450,44 @@ async function writeResponse(response: Response, res: ServerResponse, requestId:
   const body = response.body;
   const bodyless = isHead || response.status === 204 || response.status === 304;
   if (res.destroyed) {
-    await body?.cancel().catch(() => undefined);
+    await drain(body);
     return;
   }
   res.writeHead(response.status, headers);
   if (!body || bodyless) {
-    await body?.cancel().catch(() => undefined);
+    await drain(body);
     res.end();
     return;
   }
   // Send the head now: a streamed body's first chunk may be a long way off.
   res.flushHeaders();
   const reader = body.getReader();
-  // A client that hangs up mid-stream: stop pulling from the function's stream.
-  const onClose = (): void => {
-    if (!res.writableFinished) reader.cancel().catch(() => undefined);
-  };
-  res.on('close', onClose);
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (res.destroyed) break;
+      // A client that hung up: keep reading and drop the rest. On the platform the function runs on
+      // after a disconnect (until it ends or times out), and the container freezes only once its body
+      // is complete, so the stream is drained rather than cancelled.
+      if (res.destroyed) continue;
       // Respect backpressure so a slow client does not make the server buffer a whole stream.
       if (!res.write(value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }
-    res.end();
+    if (!res.destroyed) res.end();
   } catch {
     // The function's stream failed after the status went out: cut the response, as the platform does.
     res.destroy();
-  } finally {
-    res.off('close', onClose);
+  }
+}
+
+/** Reads a body to its end and drops it (see writeResponse for why not `cancel()`). */
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  try {
+    for (;;) if ((await reader.read()).done) return;
+  } catch {
+    // A failed body has nothing left to drain.
   }
 }
 

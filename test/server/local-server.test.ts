@@ -164,6 +164,25 @@ describe('bad input against the real simulator', () => {
     expect(reports.map((line) => line.includes('Init Duration'))).toEqual([true, false]);
   });
 
+  it('a client that hangs up while its function runs breaks nothing: the invocation ends, the container serves on', async () => {
+    const { url, log } = await startTestServer({ rootDir: fixtureSite });
+    const gate = await startGate();
+    const controller = new AbortController();
+    const abandoned = fetch(`${url}/api/gate`, { headers: { 'x-gate': gate.url }, signal: controller.signal }).then(
+      () => 'answered',
+      (error: unknown) => (error instanceof Error ? error.name : 'error'),
+    );
+    await gate.arrived(1);
+    controller.abort();
+    expect(await abandoned).toBe('AbortError');
+    gate.release();
+    await log.waitFor(/^REPORT RequestId: r1\t/);
+    const next = await curl(`${url}/api/gate`, { headers: { 'x-gate': gate.url } });
+    expect(next.status).toBe(200);
+    // The same container, warm: its second invocation.
+    expect(JSON.parse(next.body)).toMatchObject({ invocations: 2 });
+  });
+
   it('a 7 MB body is refused with 413 and the server keeps serving', async () => {
     const { url } = await startTestServer();
     const res = await curl(`${url}/api/collect`, { method: 'POST', body: 'x'.repeat(7 * 1024 * 1024) }).catch(

@@ -208,28 +208,42 @@ describe('bad input', () => {
     expect(fake.invocations.map((i) => i.body)).toEqual(['']);
   });
 
-  it('a client that disconnects mid-stream makes the server stop pulling the stream', async () => {
-    let cancelled: (reason: unknown) => void = () => undefined;
-    const cancelledPromise = new Promise<unknown>((resolve) => (cancelled = resolve));
-    const endless: FakeFunction = {
-      name: 'endless',
+  it("a client that disconnects mid-stream breaks nothing: the function's stream is read to its end, as the function runs on", async () => {
+    const chunks = ['one', 'two', 'three', 'four'];
+    let drained: () => void = () => undefined;
+    const drainedPromise = new Promise<void>((resolve) => (drained = resolve));
+    let clientGone: Promise<unknown> = Promise.resolve();
+    const streaming: FakeFunction = {
+      name: 'streaming',
       handler: () =>
         new Response(
-          new ReadableStream<Uint8Array>({
-            start(controller) {
-              controller.enqueue(new TextEncoder().encode('tick'));
+          new ReadableStream<Uint8Array>(
+            {
+              // Chunk 2 onwards is produced only after the client hung up.
+              async pull(controller) {
+                if (chunks.length === 3) await clientGone;
+                const next = chunks.shift();
+                if (next === undefined) {
+                  controller.close();
+                  drained();
+                  return;
+                }
+                controller.enqueue(new TextEncoder().encode(next));
+              },
             },
-            cancel: (reason) => cancelled(reason),
-          }),
+            { highWaterMark: 0 },
+          ),
         ),
     };
-    const { url } = await startServer([endless, echo]);
-    const { req, response } = rawRequest(`${url}/api/endless`, { method: 'GET' });
+    const { url } = await startServer([streaming, echo]);
+    const { req, response } = rawRequest(`${url}/api/streaming`, { method: 'GET' });
     req.end();
     const res = await response;
-    await once(res, 'data');
+    clientGone = once(req, 'close');
+    expect(String((await once(res, 'data'))[0])).toBe('one');
     req.destroy();
-    await cancelledPromise;
+    await drainedPromise;
+    expect(chunks).toEqual([]);
     expect((await fetch(`${url}/api/echo`)).status).toBe(200);
   });
 
