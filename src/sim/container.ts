@@ -158,9 +158,14 @@ export class Container {
       active.outcome = 'crash';
       active.errorMessage = `container ${reason} during the invocation`;
     }
+    // A frozen container cannot touch its /tmp, so an idle one loses it at once (reaping is then
+    // visible on disk the moment the clock passes the idle timeout); a busy one only after it is dead.
+    if (!active) rmSync(this.tmpDir, { recursive: true, force: true });
     await this.#terminate();
-    if (active) this.#finish(active, [], new SimError('SIMULATOR_CLOSED', `container ${this.id} was ${reason} during the invocation`));
-    rmSync(this.tmpDir, { recursive: true, force: true });
+    if (active) {
+      this.#finish(active, [], new SimError('SIMULATOR_CLOSED', `container ${this.id} was ${reason} during the invocation`));
+      rmSync(this.tmpDir, { recursive: true, force: true });
+    }
   }
 
   #spawn(initNowMs: number): Worker {

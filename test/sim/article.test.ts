@@ -3,6 +3,7 @@
  * running in simulated containers: warm state, cold starts from concurrency, idle reaping, /tmp, and
  * the fire-and-forget bug, all driven by a manual clock instead of sleeps.
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRecordingServer, type RecordingServer } from '../fixtures/recording-server.ts';
 import { startLocalBlobs } from '../../src/dev/local-blobs.ts';
@@ -127,6 +128,7 @@ describe('/tmp belongs to the container', () => {
     const tmpDirs = sim.containers().map((c) => c.tmpDir);
     expect(new Set(tmpDirs).size).toBe(3);
     clock.advance(TEN_MINUTES_MS);
+    expect(tmpDirs.filter((dir) => existsSync(dir))).toEqual([]); // reaped: every /tmp is gone
     const afterReap = json<Visit>(await call(sim, 'tmp-counter'));
     expect(afterReap.visits).toBe(1);
     expect(tmpDirs).not.toContain(sim.containers()[0]?.tmpDir);
