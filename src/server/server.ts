@@ -223,7 +223,7 @@ export class LocalServer {
     }
     let url: URL;
     try {
-      url = new URL(req.url ?? '/', this.#url);
+      url = parseTarget(req.url ?? '/', this.#url);
     } catch {
       sendError(res, 'BAD_REQUEST', 'the request target is not a valid URL path');
       return;
@@ -370,6 +370,15 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * The request target as a URL. Origin-form (`/path?query`) is appended to the server's address rather
+ * than resolved against it, so `//host/x` stays a path instead of naming another host; absolute-form
+ * (`http://host/path`, as sent to proxies) is taken as it is; anything else (`*`) throws.
+ */
+function parseTarget(target: string, base: string): URL {
+  return target.startsWith('/') ? new URL(`${base}${target}`) : new URL(target);
 }
 
 /** Buffers the body up to `limitBytes`; beyond it, stops reading and throws PAYLOAD_TOO_LARGE. */

@@ -247,6 +247,26 @@ describe('bad input', () => {
     expect((await fetch(`${url}/api/echo`)).status).toBe(200);
   });
 
+  it('answers odd request targets with JSON errors: "//x" stays a path, "*" is a 400', async () => {
+    const { url } = await startServer([echo]);
+    const { port } = new URL(url);
+    const exchange = async (target: string): Promise<string> => {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.end(`OPTIONS ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+      let text = '';
+      for await (const chunk of socket) text += String(chunk);
+      return text;
+    };
+    const doubleSlash = await exchange('//api/echo');
+    expect(doubleSlash).toMatch(/^HTTP\/1\.1 404 /);
+    expect(doubleSlash).toContain('{"error":{"code":"ROUTE_NOT_FOUND","message":"no function serves //api/echo"}}');
+    const asterisk = await exchange('*');
+    expect(asterisk).toMatch(/^HTTP\/1\.1 400 /);
+    expect(asterisk).toContain('"code":"BAD_REQUEST"');
+    expect((await fetch(`${url}/api/echo`)).status).toBe(200);
+  });
+
   it('maps a closed simulator to 503 JSON', async () => {
     const { url, fake } = await startServer([echo]);
     await fake.close();
