@@ -115,8 +115,11 @@ export class LocalServer {
     }
     const address = server.address() as AddressInfo;
     const url = `http://${urlHost(host)}:${address.port}`;
+    // Containers call the server by IP: on a wildcard bind, "localhost" may resolve to an address
+    // family the socket does not listen on.
+    const selfUrl = isWildcard(host) ? `http://127.0.0.1:${address.port}` : url;
     try {
-      const simulator = await options.createSimulator({ URL: url });
+      const simulator = await options.createSimulator({ URL: selfUrl });
       const redirects = options.redirects ?? [];
       const routes = new RouteTable(await simulator.functions(), redirects);
       instance = new LocalServer({
@@ -366,9 +369,13 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '';
+}
+
 /** A host as it appears in a URL: wildcard addresses become localhost, IPv6 gets brackets. */
 function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  if (isWildcard(host)) return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
 }
 

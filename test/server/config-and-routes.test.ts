@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { FunctionInfo, InvocationReport } from '../../src/sim/api.ts';
+import { formatPendingWarning, formatReport } from '../../src/server/invocation-log.ts';
+import { parseNetlifyToml } from '../../src/server/netlify-toml.ts';
+import { RouteTable, publicPaths } from '../../src/server/routes.ts';
+
+const info = (name: string, extra: Partial<FunctionInfo> = {}): FunctionInfo => ({ name, api: 'v1', bundleHash: 'h', bundleBytes: 1, ...extra });
+
+describe('netlify.toml', () => {
+  it('reads the functions directory and redirects, ignoring comments and other sections', () => {
+    const config = parseNetlifyToml(`
+[build]
+  publish = "public" # a comment
+[functions]
+  directory = "functions"
+  node_bundler = "esbuild"
+# Every function also answers at /api/<name>.
+[[redirects]]
+  from = "/api/*"
+  to = "/.netlify/functions/:splat"
+  status = 200
+[[redirects]]
+  from = '/old'
+  to = "/new#frag"
+`);
+    expect(config.functionsDirectory).toBe('functions');
+    expect(config.redirects).toEqual([
+      { from: '/api/*', to: '/.netlify/functions/:splat', status: 200 },
+      { from: '/old', to: '/new#frag', status: 301 },
+    ]);
+    expect(config.skipped).toEqual([]);
+  });
+
+  it('reports redirect values it cannot read instead of guessing', () => {
+    const config = parseNetlifyToml(`[[redirects]]
+  from = "/a"
+  to = "/.netlify/functions/x"
+  conditions = {Language = ["en"]}
+`);
+    expect(config.redirects).toHaveLength(1);
+    expect(config.skipped).toEqual(['netlify.toml line 4: redirect key "conditions" has a value the local server does not read']);
+  });
+});
+
+describe('routes', () => {
+  const redirects = [
+    { from: '/api/*', to: '/.netlify/functions/:splat', status: 200 },
+    { from: '/items/:id', to: '/.netlify/functions/items', status: 200 },
+    { from: '/old', to: '/new', status: 301 },
+  ];
+  const table = new RouteTable([info('hello-world'), info('items'), info('pathy', { api: 'v2', configPath: ['/p/*', '/q'] })], redirects);
+
+  it('resolves the default path, rewrites and config.path', () => {
+    expect(table.match('/.netlify/functions/hello-world')).toEqual({ kind: 'function', name: 'hello-world' });
+    expect(table.match('/.netlify/functions/hello-world/extra')).toEqual({ kind: 'function', name: 'hello-world' });
+    expect(table.match('/api/hello-world')).toEqual({ kind: 'function', name: 'hello-world' });
+    expect(table.match('/items/7')).toEqual({ kind: 'function', name: 'items' });
+    expect(table.match('/p/anything/below')).toEqual({ kind: 'function', name: 'pathy' });
+    expect(table.match('/q')).toEqual({ kind: 'function', name: 'pathy' });
+    expect(table.match('/__sim/containers')).toEqual({ kind: 'sim-containers' });
+  });
+
+  it('says which function is missing, and which paths nothing serves', () => {
+    expect(table.match('/api/nope')).toMatchObject({ kind: 'not-found', code: 'FUNCTION_NOT_FOUND' });
+    expect(table.match('/.netlify/functions/pathy')).toMatchObject({ kind: 'not-found', code: 'FUNCTION_NOT_FOUND' });
+    expect(table.match('/old')).toMatchObject({ kind: 'not-found', code: 'ROUTE_NOT_FOUND' });
+    expect(table.skipped).toEqual(['redirect /old -> /new (301): only 200 rewrites to functions are served']);
+  });
+
+  it('lists the URLs a function answers at', () => {
+    expect(publicPaths(info('hello-world'), redirects)).toEqual(['/.netlify/functions/hello-world', '/api/hello-world']);
+    expect(publicPaths(info('pathy', { configPath: '/p/*' }), redirects)).toEqual(['/p/*']);
+  });
+});
+
+describe('invocation log lines', () => {
+  const report: InvocationReport = {
+    requestId: 'r7',
+    functionName: 'send-data-unawaited',
+    containerId: 'c2',
+    outcome: 'timeout',
+    coldStart: false,
+    durationMs: 60000.4,
+    billedDurationMs: 60001,
+    memorySizeMb: 1024,
+    maxMemoryUsedMb: 30,
+    pendingAtFreeze: [
+      { kind: 'http-request', method: 'POST', url: 'http://x/collect', requestId: 'r5' },
+      { kind: 'http-request', method: 'POST', url: 'http://x/collect', requestId: 'r7' },
+      { kind: 'timer', delayMs: 1000, requestId: 'r7' },
+    ],
+  };
+
+  it('REPORT carries Status for an outcome other than ok, and no Init Duration when warm', () => {
+    expect(formatReport(report)).toBe(
+      'REPORT RequestId: r7\tContainer: c2\tDuration: 60000.40 ms\tBilled Duration: 60001 ms\tMemory Size: 1024 MB\tMax Memory Used: 30 MB\tStatus: timeout',
+    );
+  });
+
+  it('the freeze warning counts requests and timers and names every request that started them', () => {
+    expect(formatPendingWarning(report)).toBe(
+      'container c2 froze with 2 pending requests (POST http://x/collect, POST http://x/collect) and 1 pending timer (1000 ms) from requests r5, r7; it resumes only when c2 is invoked again',
+    );
+    expect(formatPendingWarning({ ...report, pendingAtFreeze: [] })).toBeUndefined();
+  });
+});
