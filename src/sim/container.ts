@@ -245,6 +245,11 @@ export class Container {
             start: (controller) => {
               active.body = controller;
             },
+            // The client went away. The function runs on regardless (as on the platform); its
+            // remaining chunks are dropped.
+            cancel: () => {
+              active.body = undefined;
+            },
           });
         }
         this.#respond(active, new Response(body, { status: message.status, statusText: message.statusText, headers: message.headers }));

@@ -77,6 +77,21 @@ describe('Netlify request/response mapping', () => {
     });
   });
 
+  it('a client that cancels a streamed body does not disturb the function: it runs on and freezes normally', async () => {
+    const gate = await recordingServer();
+    let open!: () => void;
+    gate.script(() => ({ kind: 'respond', status: 200, until: new Promise<void>((resolve) => (open = resolve)) }));
+    const { sim } = startSim();
+    const result = await sim.invoke('echo-v2', request('echo-v2', { query: `gate=${encodeURIComponent(gate.url)}` }));
+    const reader = result.response.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    await gate.waitForRequests(1);
+    open(); // the handler now writes its second chunk into a body nobody reads
+    expect((await result.done).outcome).toBe('ok');
+    expect((await call(sim, 'echo-v2')).result.containerId).toBe(result.containerId);
+  });
+
   it('answers 204 when a v2 handler returns nothing, as Netlify does', async () => {
     const { sim } = startSim();
     const c = await call(sim, 'echo-v2', { query: 'nothing=1' });
