@@ -66,8 +66,9 @@ async function main(): Promise<void> {
   let stoppingSinceMs: number | undefined;
   const stop = (signal: NodeJS.Signals): void => {
     if (stoppingSinceMs !== undefined) {
-      // Observed here: one `kill -TERM` sometimes reaches the handler twice within a millisecond while
-      // worker threads are alive. Only a repeat a person could have typed means "stop at once".
+      // `when-exit` (loaded by @netlify/blobs/server through `atomically`) listens once for each signal
+      // and re-raises it with process.kill(process.pid, signal), so one Ctrl-C arrives here twice within
+      // a few milliseconds. Only a repeat a person could have typed means "stop at once".
       if (Date.now() - stoppingSinceMs < 1000) return;
       logger.warn(`${signal} again: stopping at once`);
       void running.destroy().finally(() => process.exit(1));
