@@ -118,8 +118,9 @@ export class LocalServer {
     // Containers call the server by IP: on a wildcard bind, "localhost" may resolve to an address
     // family the socket does not listen on.
     const selfUrl = isWildcard(host) ? `http://127.0.0.1:${address.port}` : url;
+    let simulator: SimulatorPort | undefined;
     try {
-      const simulator = await options.createSimulator({ URL: selfUrl });
+      simulator = await options.createSimulator({ URL: selfUrl });
       const redirects = options.redirects ?? [];
       const routes = new RouteTable(await simulator.functions(), redirects);
       instance = new LocalServer({
@@ -135,6 +136,9 @@ export class LocalServer {
       return instance;
     } catch (error) {
       rejectReady(error);
+      // A function that does not bundle fails startup: leave nothing behind (the simulator already
+      // made its temp root).
+      await simulator?.destroy().catch(() => undefined);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       throw error;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { LocalServer, defaultMaxBodyBytes } from '../../src/server/server.ts';
 import { readNetlifyToml } from '../../src/server/netlify-toml.ts';
-import { FakeSimulator, type FakeFunction } from './fake-simulator.ts';
+import { FakeSimError, FakeSimulator, type FakeFunction } from './fake-simulator.ts';
 import { LogCollector } from './helpers.ts';
 
 const netlifyTomlPath = fileURLToPath(new URL('../../netlify.toml', import.meta.url));
@@ -273,6 +273,15 @@ describe('bad input', () => {
     const res = await fetch(`${url}/api/echo`);
     expect(res.status).toBe(503);
     expect(((await json(res)).error as { code: string }).code).toBe('SERVER_CLOSING');
+  });
+
+  it('fails to start, leaving nothing running, when the function list cannot be built', async () => {
+    const fake = new FakeSimulator([echo]);
+    fake.functions = async () => {
+      throw new FakeSimError('BUNDLE_FAILED', 'functions/echo.ts: Unexpected "}"');
+    };
+    await expect(LocalServer.start({ port: 0, createSimulator: () => fake })).rejects.toMatchObject({ code: 'BUNDLE_FAILED' });
+    expect(fake.destroyCalls).toBe(1);
   });
 
   it('fails with PORT_IN_USE when the port is taken', async () => {
