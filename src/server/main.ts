@@ -1,15 +1,16 @@
 /**
  * `npm start`: serves every function on the container simulator, the way the platform runs them.
  *
- * Environment: PORT (default 8888), HOST (default 127.0.0.1).
+ * Environment: PORT (default 8888), HOST (default 127.0.0.1), and SIM_IDLE_TIMEOUT_MS, SIM_TIMEOUT_MS,
+ * SIM_MAX_CONCURRENCY for the simulator (see settings.ts).
  * SIGINT/SIGTERM drain in-flight requests, stop every container, remove temp dirs and exit 0;
  * a second signal stops at once.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SimLogger } from '../sim/api.ts';
-import { ServerError } from './errors.ts';
 import { publicPaths } from './routes.ts';
+import { readSettings } from './settings.ts';
 import { startLocalServer, type RunningLocalServer } from './start.ts';
 
 const rootDir = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -18,17 +19,6 @@ const logger: SimLogger = {
   info: (line) => process.stdout.write(`${line}\n`),
   warn: (line) => process.stderr.write(`WARN ${line}\n`),
 };
-
-function readPort(): number {
-  const raw = process.env.PORT;
-  if (raw === undefined || raw === '') return 8888;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`error: PORT must be an integer from 0 to 65535, got "${raw}"\n`);
-    process.exit(1);
-  }
-  return port;
-}
 
 function banner(running: RunningLocalServer): string {
   const { url, functions } = running;
@@ -47,16 +37,19 @@ function banner(running: RunningLocalServer): string {
 async function main(): Promise<void> {
   let running: RunningLocalServer;
   try {
+    const { port, host, ...simulator } = readSettings(process.env);
     running = await startLocalServer({
       rootDir,
-      port: readPort(),
-      ...(process.env.HOST !== undefined && process.env.HOST !== '' && { host: process.env.HOST }),
+      port,
+      ...(host !== undefined && { host }),
       logger,
       watch: true,
+      simulator,
     });
   } catch (error) {
-    // One clear line, no stack: the usual cause is a port in use or a function that does not bundle.
-    const message = error instanceof ServerError || error instanceof Error ? error.message : String(error);
+    // One clear line, no stack: the usual causes are a port in use, a bad setting, or a function that
+    // does not bundle.
+    const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`error: ${message}\n`);
     process.exitCode = 1;
     return;

@@ -3,6 +3,7 @@ import type { FunctionInfo, InvocationReport } from '../../src/sim/api.ts';
 import { formatPendingWarning, formatReport } from '../../src/server/invocation-log.ts';
 import { parseNetlifyToml } from '../../src/server/netlify-toml.ts';
 import { RouteTable, publicPaths } from '../../src/server/routes.ts';
+import { readSettings } from '../../src/server/settings.ts';
 
 const info = (name: string, extra: Partial<FunctionInfo> = {}): FunctionInfo => ({ name, api: 'v1', bundleHash: 'h', bundleBytes: 1, ...extra });
 
@@ -102,5 +103,23 @@ describe('invocation log lines', () => {
       'container c2 froze with 2 pending requests (POST http://x/collect, POST http://x/collect) and 1 pending timer (1000 ms) from requests r5, r7; it resumes only when c2 is invoked again',
     );
     expect(formatPendingWarning({ ...report, pendingAtFreeze: [] })).toBeUndefined();
+  });
+});
+
+describe('npm start settings', () => {
+  it('defaults to port 8888 and the simulator defaults', () => {
+    expect(readSettings({})).toEqual({ port: 8888 });
+  });
+
+  it('reads PORT, HOST and the simulator knobs', () => {
+    expect(
+      readSettings({ PORT: '0', HOST: '0.0.0.0', SIM_IDLE_TIMEOUT_MS: '5000', SIM_TIMEOUT_MS: '10000', SIM_MAX_CONCURRENCY: '2' }),
+    ).toEqual({ port: 0, host: '0.0.0.0', idleTimeoutMs: 5000, timeoutMs: 10000, maxConcurrency: 2 });
+  });
+
+  it('refuses values that are not integers in range, with a one-line message', () => {
+    expect(() => readSettings({ PORT: '70000' })).toThrow('PORT must be an integer from 0 to 65535, got "70000"');
+    expect(() => readSettings({ SIM_MAX_CONCURRENCY: '0' })).toThrow('SIM_MAX_CONCURRENCY must be an integer from 1 to any size, got "0"');
+    expect(() => readSettings({ SIM_IDLE_TIMEOUT_MS: '1.5' })).toThrow(/SIM_IDLE_TIMEOUT_MS/);
   });
 });
