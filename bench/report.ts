@@ -180,7 +180,7 @@ function unavailableRow(head: string[], width: number, status: RunStatus, reason
 }
 
 function loadTable(load: readonly LoadRun[]): Table {
-  const headers = ['request', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'RSS after'];
+  const headers = ['request', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'bytes/resp', 'RSS after'];
   const notes: string[] = [];
   return {
     headers,
@@ -203,6 +203,8 @@ function loadTable(load: readonly LoadRun[]): Table {
         formatNumber(f.latencyMaxMs),
         formatNumber(f.errors),
         formatNumber(f.non2xx),
+        // Headers and body: collect's answer depends on what its Blobs store holds on that server.
+        formatNumber(f.bytesPerResponse),
         formatMiB(run.rssAfterBytes),
       ];
     }),
