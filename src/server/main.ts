@@ -35,41 +35,28 @@ function banner(running: RunningLocalServer): string {
 }
 
 async function main(): Promise<void> {
-  let running: RunningLocalServer;
-  try {
-    const { port, host, ...simulator } = readSettings(process.env);
-    running = await startLocalServer({
-      rootDir,
-      port,
-      ...(host !== undefined && { host }),
-      logger,
-      watch: true,
-      simulator,
-    });
-  } catch (error) {
-    // One clear line, no stack: the usual causes are a port in use, a bad setting, or a function that
-    // does not bundle.
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  process.stdout.write(`${banner(running)}\n`);
-
+  let running: RunningLocalServer | undefined;
+  let stopRequested: NodeJS.Signals | undefined;
   let stoppingSinceMs: number | undefined;
   const stop = (signal: NodeJS.Signals): void => {
+    if (!running) {
+      // Still bundling: stop as soon as there is something to stop, so temp dirs are still removed.
+      stopRequested = signal;
+      return;
+    }
+    const current = running;
     if (stoppingSinceMs !== undefined) {
       // `when-exit` (loaded by @netlify/blobs/server through `atomically`) listens once for each signal
       // and re-raises it with process.kill(process.pid, signal), so one Ctrl-C arrives here twice within
       // a few milliseconds. Only a repeat a person could have typed means "stop at once".
       if (Date.now() - stoppingSinceMs < 1000) return;
       logger.warn(`${signal} again: stopping at once`);
-      void running.destroy().finally(() => process.exit(1));
+      void current.destroy().finally(() => process.exit(1));
       return;
     }
     stoppingSinceMs = Date.now();
     logger.info(`${signal}: draining in-flight requests, then stopping every container`);
-    running.close().then(
+    current.close().then(
       () => {
         logger.info('stopped');
         process.exitCode = 0;
@@ -88,6 +75,29 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  try {
+    const { port, host, ...simulator } = readSettings(process.env);
+    running = await startLocalServer({
+      rootDir,
+      port,
+      ...(host !== undefined && { host }),
+      logger,
+      watch: true,
+      simulator,
+    });
+  } catch (error) {
+    // One clear line, no stack: the usual causes are a port in use, a bad setting, or a function that
+    // does not bundle.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${message}\n`);
+    process.exitCode = 1;
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    return;
+  }
+  process.stdout.write(`${banner(running)}\n`);
+  if (stopRequested !== undefined) stop(stopRequested);
 }
 
 await main();
