@@ -113,16 +113,18 @@ async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchO
     const first = server.rssBytes();
     if (first === null) throw new Error(`${serverId} has no RSS to read`);
     samples.push({ requests: 0, rssBytes: first });
-    const chunkRequests = memoryChunkRequests(options, warmup.requestsPerS);
-    if (chunkRequests * options.memoryChunks < options.memoryRequests) {
-      progress(`${SERVER_LABELS[serverId]}: ${Math.round(warmup.requestsPerS)} req/s in warm-up; memory run shortened to ${options.memoryChunks} × ${chunkRequests} requests`);
-    }
+    const evenChunk = Math.ceil(options.memoryRequests / options.memoryChunks);
+    // Sized from the latest measured rate: the warm-up's, then each chunk's.
+    let rate = warmup.requestsPerS;
     let requests = 0;
     let durationS = 0;
     let errors = 0;
     let non2xx = 0;
     for (let chunk = 1; chunk <= options.memoryChunks; chunk++) {
-      const figures = await runLoad(url, options.connections, { kind: 'requests', requests: chunkRequests, capS: options.memoryChunkCapS });
+      const chunkRequests = memoryChunkRequests(options, rate);
+      if (chunkRequests < evenChunk) progress(`${SERVER_LABELS[serverId]}: ${rate.toFixed(1)} req/s; memory chunk ${chunk} cut to ${chunkRequests} requests`);
+      const figures = await runLoad(url, options.connections, { kind: 'requests', requests: chunkRequests, capS: options.memoryChunkCapS * 4 });
+      if (figures.requestsPerS > 0) rate = figures.requestsPerS;
       requests += figures.requests;
       durationS += figures.durationS;
       errors += figures.errors;
@@ -141,14 +143,15 @@ async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchO
 }
 
 /**
- * Requests per memory chunk: the requested total split evenly, unless the warm-up rate says a chunk would
- * outlast its time cap (netlify's v2 path: a few requests per second). Then the chunk shrinks to what
- * the server serves in that time, so it ends by itself: stopping autocannon mid-chunk would leave
- * requests in flight that the server still works on during the next chunk.
+ * Requests per memory chunk: the requested total split evenly, unless the measured rate says a chunk
+ * would outlast its time cap (netlify's v2 path: a few requests per second). Then the chunk shrinks to
+ * what the server serves in that time, so it ends by itself: stopping autocannon mid-chunk would leave
+ * requests in flight that the server still works on during the next chunk. A chunk is at least one
+ * request per connection, for a server too slow to have finished anything in its warm-up.
  */
-function memoryChunkRequests(options: BenchOptions, warmupRequestsPerS: number): number {
+function memoryChunkRequests(options: BenchOptions, requestsPerS: number): number {
   const even = Math.ceil(options.memoryRequests / options.memoryChunks);
-  const affordable = Math.floor((warmupRequestsPerS * options.memoryChunkCapS * 0.8) / options.connections) * options.connections;
+  const affordable = Math.floor((requestsPerS * options.memoryChunkCapS) / options.connections) * options.connections;
   return Math.max(options.connections, Math.min(even, affordable));
 }
 

@@ -63,8 +63,11 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-/** Every group still running, so an interrupted bench can still kill them on its way out. */
-const liveGroups = new Set<number>();
+/**
+ * Every group still running, with its cleanup, so an interrupted bench can still kill them (and remove
+ * their temporary directories) on its way out.
+ */
+const liveGroups = new Map<number, (() => void) | undefined>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -72,12 +75,13 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: SIGKILL is the only way to be sure in one call.
   process.on('exit', () => {
-    for (const pgid of liveGroups) {
+    for (const [pgid, cleanup] of liveGroups) {
       try {
         process.kill(-pgid, 'SIGKILL');
       } catch {
         // already gone
       }
+      cleanup?.();
     }
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -98,6 +102,8 @@ export interface ServerCommand {
   env: Record<string, string>;
   /** Where its stdout and stderr go (they are not piped back: draining them would cost the bench CPU). */
   logPath: string;
+  /** Runs once the process group is gone (for example, removes a temporary working directory). */
+  cleanup?: () => void;
 }
 
 /** A running server in its own process group. */
@@ -105,14 +111,12 @@ export class ServerProcess {
   readonly name: string;
   readonly pid: number;
   readonly logPath: string;
-  #child: ChildProcess;
   #exited: Promise<void>;
   #exitDescription: string | null = null;
 
   private constructor(command: ServerCommand, child: ChildProcess) {
     this.name = command.name;
     this.logPath = command.logPath;
-    this.#child = child;
     if (child.pid === undefined) throw new Error(`could not start ${command.name}`);
     this.pid = child.pid;
     this.#exited = new Promise((resolve) => {
@@ -135,7 +139,7 @@ export class ServerProcess {
         stdio: ['ignore', log, log],
       });
       const server = new ServerProcess(command, child);
-      liveGroups.add(server.pid);
+      liveGroups.set(server.pid, command.cleanup);
       return server;
     } finally {
       closeSync(log);
@@ -218,6 +222,8 @@ export class ServerProcess {
       }
     }
     await Promise.race([this.#exited, delay(1_000)]);
+    const cleanup = liveGroups.get(pgid);
     liveGroups.delete(pgid);
+    cleanup?.();
   }
 }

@@ -66,8 +66,9 @@ export interface RssGrowth {
   /** (last - first) / requests over the whole run. */
   bytesPerRequest: number | null;
   /**
-   * The same over the run after its first chunk. The first chunk also pays for one-off growth (JIT,
-   * heap sizing, connection buffers); a leak keeps growing after it, a flat server does not.
+   * The same over the second half of the run (from the middle sample to the last). The first chunks also
+   * pay for one-off growth (JIT, heap sizing, connection buffers); a leak keeps growing in the second
+   * half, a flat server does not.
    */
   steadyBytesPerRequest: number | null;
 }
@@ -83,7 +84,7 @@ export function rssGrowth(samples: readonly RssSample[]): RssGrowth {
   const last = samples[samples.length - 1];
   return {
     bytesPerRequest: samples.length >= 2 ? perRequest(first, last) : null,
-    steadyBytesPerRequest: samples.length >= 3 ? perRequest(samples[1], last) : null,
+    steadyBytesPerRequest: samples.length >= 3 ? perRequest(samples[Math.floor((samples.length - 1) / 2)], last) : null,
   };
 }
 

@@ -3,7 +3,8 @@
  * either yields a command to start it, or says why it is not available in this checkout, and the report
  * shows that instead of failing the whole run.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerCommand } from './proc.ts';
 
@@ -58,6 +59,26 @@ export function nodeArgsOfScript(script: string): string[] | null {
   return words.slice(1);
 }
 
+/**
+ * A throwaway site directory for netlify-cli: a copy of the project's sources, `node_modules` linked,
+ * and its own `.netlify/`.
+ *
+ * Why: netlify-cli writes each function's bundle to `<cwd>/.netlify/functions-serve/` and rewrites it
+ * when any netlify process in the same directory starts. A `netlify dev` smoke test run in the same
+ * checkout during the bench deleted the bundle under the running server, which then answered 500
+ * ("ENOENT … functions-serve/hello-world/hello-world.js") for part of the run. The sources are copied,
+ * not linked: through a linked `functions/` netlify-cli builds a wrong path for v2 bundles and every
+ * v2 request fails with "Cannot find module".
+ */
+function isolatedSite(projectRoot: string): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-netlify-site-'));
+  for (const entry of ['functions', 'src', 'public', 'netlify.toml', 'package.json', 'tsconfig.json']) {
+    if (existsSync(join(projectRoot, entry))) cpSync(join(projectRoot, entry), join(dir, entry), { recursive: true });
+  }
+  symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 /** How to start each server in `projectRoot`. */
 export function planServer(id: ServerId, projectRoot: string): ServerPlan {
   switch (id) {
@@ -87,14 +108,18 @@ export function planServer(id: ServerId, projectRoot: string): ServerPlan {
       const entry = existsSync(launcher) ? launcher : cli;
       return {
         available: true,
-        command: (port, logPath) => ({
-          name: 'netlify',
-          command: process.execPath,
-          args: [entry, 'functions:serve', '--offline', '--port', String(port)],
-          cwd: projectRoot,
-          env: { NETLIFY_TELEMETRY_DISABLED: '1' },
-          logPath,
-        }),
+        command: (port, logPath) => {
+          const site = isolatedSite(projectRoot);
+          return {
+            name: 'netlify',
+            command: process.execPath,
+            args: [entry, 'functions:serve', '--offline', '--port', String(port)],
+            cwd: site.dir,
+            env: { NETLIFY_TELEMETRY_DISABLED: '1' },
+            logPath,
+            cleanup: site.remove,
+          };
+        },
       };
     }
     case 'bare':

@@ -37,14 +37,15 @@ describe('/proc parsing', () => {
 });
 
 describe('RSS growth per request', () => {
-  it('reports growth over the whole run and over the run after its first chunk', () => {
+  it('reports growth over the whole run and over its second half, where one-off growth is over', () => {
     const growth = rssGrowth([
       { requests: 0, rssBytes: 100_000_000 },
       { requests: 5_000, rssBytes: 110_000_000 },
-      { requests: 10_000, rssBytes: 110_000_000 },
-      { requests: 15_000, rssBytes: 111_000_000 },
+      { requests: 10_000, rssBytes: 112_000_000 },
+      { requests: 15_000, rssBytes: 112_500_000 },
+      { requests: 20_000, rssBytes: 113_000_000 },
     ]);
-    expect(growth.bytesPerRequest).toBeCloseTo(11_000_000 / 15_000);
+    expect(growth.bytesPerRequest).toBeCloseTo(13_000_000 / 20_000);
     expect(growth.steadyBytesPerRequest).toBeCloseTo(1_000_000 / 10_000);
   });
 
