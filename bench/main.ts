@@ -6,7 +6,7 @@
  * Prints a table, writes bench/results/<timestamp>.json and bench/results/latest.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad, type LoadFigures } from './load.ts';
@@ -30,9 +30,10 @@ function progress(line: string): void {
   process.stderr.write(`[bench ${stamp}] ${line}\n`);
 }
 
-function machineInfo(): MachineInfo {
+function machineInfo(loadAverageAtStart: number): MachineInfo {
   const cores = cpus();
   return {
+    loadAverage: { start: loadAverageAtStart, end: loadavg()[0] ?? 0 },
     nproc: cores.length,
     cpuModel: cores[0]?.model.trim() ?? 'unknown',
     node: process.versions.node,
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(logsDir, { recursive: true });
   const startedAt = new Date();
+  const loadAverageAtStart = loadavg()[0] ?? 0;
   const selected = new Set(options.only);
   progress(`targets: ${options.only.join(', ')}${options.quick ? ' (quick)' : ''}`);
 
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
-    machine: machineInfo(),
+    machine: machineInfo(loadAverageAtStart),
     options,
     ...partial,
     targets: checkTargets(partial),

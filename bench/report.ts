@@ -46,6 +46,11 @@ export interface MachineInfo {
   node: string;
   platform: string;
   totalMemoryBytes: number;
+  /**
+   * 1-minute load average when the run started and when it ended. The machine may be shared: a load
+   * above its core count means the servers competed for CPU with other work, and figures move.
+   */
+  loadAverage: { start: number; end: number };
 }
 
 export interface Ratios {
@@ -298,7 +303,7 @@ function renderMarkdownTable(table: Table): string {
 
 function machineLine(results: BenchResults): string {
   const m = results.machine;
-  return `${results.startedAt.slice(0, 16).replace('T', ' ')} UTC · ${m.nproc} cores (${m.cpuModel}) · Node ${m.node} · ${m.platform}`;
+  return `${results.startedAt.slice(0, 16).replace('T', ' ')} UTC · ${m.nproc} cores (${m.cpuModel}) · Node ${m.node} · ${m.platform} · load average ${formatNumber(m.loadAverage.start, 1)} → ${formatNumber(m.loadAverage.end, 1)}`;
 }
 
 function settingsLine(results: BenchResults): string {

@@ -70,13 +70,13 @@ describe('bench report', () => {
       startedAt: '2026-11-27T00:10:00.000Z',
       finishedAt: '2026-11-27T00:14:00.000Z',
       command: 'npm run bench',
-      machine: { nproc: 2, cpuModel: 'AMD EPYC', node: '24.21.0', platform: 'linux x64', totalMemoryBytes: 1 },
+      machine: { nproc: 2, cpuModel: 'AMD EPYC', node: '24.21.0', platform: 'linux x64', totalMemoryBytes: 1, loadAverage: { start: 0.5, end: 2.25 } },
       options: parseBenchOptions([], {}),
       ...partial,
       targets: checkTargets(partial),
     };
     const markdown = renderMarkdown(results);
-    expect(markdown).toContain('2026-11-27 00:10 UTC · 2 cores (AMD EPYC) · Node 24.21.0');
+    expect(markdown).toContain('2026-11-27 00:10 UTC · 2 cores (AMD EPYC) · Node 24.21.0 · linux x64 · load average 0.5 → 2.3');
     expect(markdown).toContain('| hello-world (v1) GET | ours (npm start) | 12,000 |');
     expect(markdown).toContain('| collect (v2) GET | netlify functions:serve --offline | not available [1] |');
     expect(markdown).toContain('[1] not-available: netlify-cli is not installed');
