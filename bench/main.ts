@@ -56,6 +56,7 @@ function scenarioUnavailable(scenario: Scenario): string | null {
  * `measure`; stops the whole process group afterwards, whatever happened.
  */
 async function withServer<T>(
+  kind: 'load' | 'memory',
   serverId: ServerId,
   scenario: Scenario,
   options: BenchOptions,
@@ -68,7 +69,7 @@ async function withServer<T>(
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}${scenario.path}`;
-  const logPath = join(logsDir, `${serverId}-${scenario.id}.log`);
+  const logPath = join(logsDir, `${kind}-${serverId}-${scenario.id}.log`);
   progress(`${SERVER_LABELS[serverId]}: starting on port ${port} (log ${relative(projectRoot, logPath)})`);
   const startedAt = performance.now();
   const server = ServerProcess.start(plan.command(port, logPath));
@@ -90,7 +91,7 @@ function describe(figures: LoadFigures): string {
 }
 
 async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<LoadRun> {
-  const outcome = await withServer(serverId, scenario, options, async (server, url, readyAfterMs) => {
+  const outcome = await withServer('load', serverId, scenario, options, async (server, url, readyAfterMs) => {
     progress(`${SERVER_LABELS[serverId]}: ${scenario.label} for ${options.durationS} s`);
     const figures = await runLoad(url, options.connections, { kind: 'duration', durationS: options.durationS });
     const rssAfterBytes = server.rssBytes();
@@ -109,7 +110,7 @@ async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOpt
 }
 
 async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<MemoryRun> {
-  const outcome = await withServer(serverId, scenario, options, async (server, url, _readyAfterMs, warmup) => {
+  const outcome = await withServer('memory', serverId, scenario, options, async (server, url, _readyAfterMs, warmup) => {
     const samples: RssSample[] = [];
     const first = server.rssBytes();
     if (first === null) throw new Error(`${serverId} has no RSS to read`);
