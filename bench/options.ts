@@ -81,7 +81,7 @@ export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<
   const quick = argv.includes('--quick') || env['BENCH_QUICK'] === '1';
   const options: BenchOptions = quick
     ? { durationS: 2, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, coldStarts: 20, warmInvocations: 300, only: ALL_TARGETS, quick }
-    : { durationS: 10, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 15, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick };
+    : { durationS: 10, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick };
 
   if (env['BENCH_DURATION_S'] !== undefined) options.durationS = positiveNumber('BENCH_DURATION_S', env['BENCH_DURATION_S']);
   if (env['BENCH_WARMUP_S'] !== undefined) options.warmupS = positiveNumber('BENCH_WARMUP_S', env['BENCH_WARMUP_S']);
