@@ -76,8 +76,11 @@ async function withServer<T>(
   try {
     const status = await server.waitUntilReady(url, READY_TIMEOUT_MS);
     const readyAfterMs = performance.now() - startedAt;
-    progress(`${SERVER_LABELS[serverId]}: ready after ${Math.round(readyAfterMs)} ms (first answer ${status}); warming up ${options.warmupS} s`);
-    const warmup = await runLoad(url, options.connections, { kind: 'duration', durationS: options.warmupS });
+    // A memory run sizes its chunks from the warm-up rate, which the first cold starts drag down; a
+    // longer warm-up gives a rate closer to the steady one.
+    const warmupS = kind === 'memory' && !options.quick ? Math.max(options.warmupS, 5) : options.warmupS;
+    progress(`${SERVER_LABELS[serverId]}: ready after ${Math.round(readyAfterMs)} ms (first answer ${status}); warming up ${warmupS} s`);
+    const warmup = await runLoad(url, options.connections, { kind: 'duration', durationS: warmupS });
     return await measure(server, url, readyAfterMs, warmup);
   } catch (error) {
     return { status: 'failed', reason: errorMessage(error) };
