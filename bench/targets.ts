@@ -102,10 +102,6 @@ export function planServer(id: ServerId, projectRoot: string): ServerPlan {
     case 'netlify': {
       const cli = join(projectRoot, 'node_modules', 'netlify-cli', 'bin', 'run.js');
       if (!existsSync(cli)) return { available: false, reason: 'netlify-cli is not installed' };
-      // The project's launcher runs netlify-cli with the fix that lets it load next to typescript@7
-      // (see its header). Without it, `netlify functions:serve` exits at start in this checkout.
-      const launcher = join(projectRoot, 'src', 'server', 'netlify-cli.ts');
-      const entry = existsSync(launcher) ? launcher : cli;
       return {
         available: true,
         command: (port, logPath) => {
@@ -113,7 +109,7 @@ export function planServer(id: ServerId, projectRoot: string): ServerPlan {
           return {
             name: 'netlify',
             command: process.execPath,
-            args: [entry, 'functions:serve', '--offline', '--port', String(port)],
+            args: [cli, 'functions:serve', '--offline', '--port', String(port)],
             cwd: site.dir,
             env: { NETLIFY_TELEMETRY_DISABLED: '1' },
             logPath,

@@ -36,8 +36,7 @@ describe('packaging: netlify build --offline', () => {
     for (const file of await readdir(join(ROOT, 'functions'))) {
       if (['.ts', '.mts', '.js', '.mjs'].includes(extname(file))) functionNames.push(basename(file, extname(file)));
     }
-    // The launcher works around netlify-cli's typescript peer clash with typescript@7 (see its header).
-    const result = await run(process.execPath, [join(ROOT, 'src', 'server', 'netlify-cli.ts'), 'build', '--offline'], {
+    const result = await run(process.execPath, [join(ROOT, 'node_modules', 'netlify-cli', 'bin', 'run.js'), 'build', '--offline'], {
       cwd: dir,
       env: { ...process.env, NETLIFY_SITE_ID: '', NODE_OPTIONS: '' },
       maxBuffer: 16 * 1024 * 1024,
