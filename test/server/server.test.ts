@@ -127,6 +127,17 @@ describe('responses', () => {
     expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
   });
 
+  it('sends a v1 answer whole, with a Content-Length that matches its body', async () => {
+    const { url } = await startServer([echo]);
+    const { req, response } = rawRequest(`${url}/api/echo`, { method: 'GET' });
+    req.end();
+    const res = await response;
+    const body = await readAll(res);
+    expect(res.headers['transfer-encoding']).toBeUndefined();
+    expect(res.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+    expect(JSON.parse(body)).toMatchObject({ count: 1, method: 'GET' });
+  });
+
   it('streams a body: the first chunk reaches the client before the function writes the second', async () => {
     let push: (text: string) => void = () => undefined;
     let end: () => void = () => undefined;
