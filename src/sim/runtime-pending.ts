@@ -17,6 +17,30 @@ export const INIT_REQUEST_ID = 'init';
 
 type TimerCallback = (...args: unknown[]) => void;
 
+/** How many entries each of the tracker's internal tables holds (see {@link PendingWorkTracker.internalCounts}). */
+export interface TrackerCounts {
+  /** Outbound requests started and not yet answered or failed. */
+  requests: number;
+  /** Timers scheduled and not yet known to have fired or been cleared. */
+  timers: number;
+  /** Pending {@link PendingWorkTracker.whenSettled} calls. */
+  settleWaiters: number;
+}
+
+/** Below this many tracked timers, scheduling a timer never scans the table for cleared ones. */
+const MIN_TIMER_PRUNE_AT = 64;
+
+/**
+ * Whether a Node timer was cleared (by any route) or has fired and will not run again. Node marks
+ * both with `_destroyed` in `unenroll`/`listOnTimeout`. That field is the only signal shared by
+ * every way to clear a timer: `clearTimeout(timer)`, `clearTimeout(numericId)` (ids come from
+ * `Number(timer)`), `timer.close()`, and the `clearTimeout` of `node:timers`, which the global
+ * wrapper never sees. `hasRef()` is no help: it stays true after a clear.
+ */
+function isDestroyed(timer: NodeJS.Timeout): boolean {
+  return field(timer, '_destroyed') === true;
+}
+
 function field(value: unknown, key: string): unknown {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
 }
@@ -33,6 +57,10 @@ export class PendingWorkTracker {
   #requests = new Map<object, PendingWork>();
   #timers = new Map<NodeJS.Timeout, PendingWork>();
   #settleWaiters = new Set<() => void>();
+  /** Scheduling a timer prunes cleared ones once the table reaches this size (amortised: it doubles). */
+  #timerPruneAt = MIN_TIMER_PRUNE_AT;
+  /** Undoes what the constructor installed (channel subscriptions, global timer wrappers). */
+  #undo: Array<() => void> = [];
   readonly realSetTimeout = globalThis.setTimeout;
   readonly realClearTimeout = globalThis.clearTimeout;
 
@@ -42,6 +70,23 @@ export class PendingWorkTracker {
     this.#wrapTimers();
   }
 
+  /**
+   * Sizes of the internal tables, as they are (cleared timers are dropped at each {@link snapshot}
+   * and in amortised batches in between). For tests and diagnostics: after any number of invocations
+   * that finished their work, each followed by a freeze, every count is back to what the container
+   * holds at rest, so a count that grows with invocations is a leak inside the container.
+   */
+  internalCounts(): TrackerCounts {
+    return { requests: this.#requests.size, timers: this.#timers.size, settleWaiters: this.#settleWaiters.size };
+  }
+
+  /** Unsubscribes from the diagnostics channels and puts the original global timer functions back. */
+  dispose(): void {
+    for (const undo of this.#undo.splice(0).reverse()) undo();
+    this.#requests.clear();
+    this.#timers.clear();
+  }
+
   /** Runs `fn` so that every request or timer it starts, even later in callbacks, is attributed to `requestId`. */
   runAs<T>(requestId: string, fn: () => T): T {
     return this.#invocation.run(requestId, fn);
@@ -49,6 +94,9 @@ export class PendingWorkTracker {
 
   /** Work in flight right now: unfinished requests and live timers that keep the event loop alive. */
   snapshot(): PendingWork[] {
+    // A timer cleared by a route the wrapper does not see would otherwise be reported at every
+    // freeze from now on (a phantom), and its callback and closure held for the container's life.
+    this.#pruneTimers();
     const work = [...this.#requests.values()];
     for (const [timer, entry] of this.#timers) if (timer.hasRef()) work.push(entry);
     return work;
@@ -80,6 +128,16 @@ export class PendingWorkTracker {
     });
   }
 
+  #pruneTimers(): void {
+    for (const timer of this.#timers.keys()) if (isDestroyed(timer)) this.#timers.delete(timer);
+    this.#timerPruneAt = Math.max(MIN_TIMER_PRUNE_AT, this.#timers.size * 2);
+  }
+
+  #subscribe(name: string, onMessage: (message: unknown) => void): void {
+    diagnosticsChannel.subscribe(name, onMessage);
+    this.#undo.push(() => diagnosticsChannel.unsubscribe(name, onMessage));
+  }
+
   #current(): string {
     return this.#invocation.getStore() ?? INIT_REQUEST_ID;
   }
@@ -90,7 +148,7 @@ export class PendingWorkTracker {
   }
 
   #observeUndici(): void {
-    diagnosticsChannel.subscribe('undici:request:create', (message) => {
+    this.#subscribe('undici:request:create', (message) => {
       const request = field(message, 'request');
       if (typeof request !== 'object' || request === null) return;
       const origin = text(field(request, 'origin')) ?? '';
@@ -105,8 +163,8 @@ export class PendingWorkTracker {
     // The response head arriving means the destination received the whole request and answered:
     // for "was it delivered?", that is the moment that matters, even if the body is never read.
     const settle = (message: unknown): void => this.#settle(field(message, 'request'));
-    diagnosticsChannel.subscribe('undici:request:headers', settle);
-    diagnosticsChannel.subscribe('undici:request:error', settle);
+    this.#subscribe('undici:request:headers', settle);
+    this.#subscribe('undici:request:error', settle);
   }
 
   #observeNodeHttp(): void {
@@ -126,16 +184,20 @@ export class PendingWorkTracker {
         requestId: this.#current(),
       });
     };
-    diagnosticsChannel.subscribe('http.client.request.created', track);
-    diagnosticsChannel.subscribe('http.client.request.start', track);
+    this.#subscribe('http.client.request.created', track);
+    this.#subscribe('http.client.request.start', track);
     const settle = (message: unknown): void => this.#settle(field(message, 'request'));
-    diagnosticsChannel.subscribe('http.client.response.finish', settle);
-    diagnosticsChannel.subscribe('http.client.request.error', settle);
+    this.#subscribe('http.client.response.finish', settle);
+    this.#subscribe('http.client.request.error', settle);
   }
 
   #wrapTimers(): void {
     const timers = this.#timers;
     const current = (): string => this.#current();
+    const pruneIfLarge = (): void => {
+      // Within one long invocation no freeze prunes: keep the table bounded by the live timers.
+      if (timers.size >= this.#timerPruneAt) this.#pruneTimers();
+    };
     const realSetTimeout = globalThis.setTimeout;
     const realSetInterval = globalThis.setInterval;
     const realClearTimeout = globalThis.clearTimeout;
@@ -150,6 +212,7 @@ export class PendingWorkTracker {
           (callback as TimerCallback)(...callbackArgs);
         };
         const timer = Reflect.apply(real, globalThis, [run, delay, ...args]) as NodeJS.Timeout;
+        pruneIfLarge();
         timers.set(timer, entry);
         return timer;
       };
@@ -166,5 +229,11 @@ export class PendingWorkTracker {
     globalThis.setInterval = track(realSetInterval, false) as unknown as typeof setInterval;
     globalThis.clearTimeout = untrack(realClearTimeout) as typeof clearTimeout;
     globalThis.clearInterval = untrack(realClearInterval) as typeof clearInterval;
+    this.#undo.push(() => {
+      globalThis.setTimeout = realSetTimeout;
+      globalThis.setInterval = realSetInterval;
+      globalThis.clearTimeout = realClearTimeout;
+      globalThis.clearInterval = realClearInterval;
+    });
   }
 }
