@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type BuildResult } from 'esbuild';
 import type { HandlerApi } from './api.ts';
 import { SimError } from './errors.ts';
+import { readConfigPath, type ConfigPathResult } from './function-config.ts';
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 
@@ -27,6 +28,8 @@ export interface FunctionBundle {
   bundlePath: string;
   bundleHash: string;
   bundleBytes: number;
+  /** A v2 function's `config.path`, when it exports one. */
+  configPath?: string | string[];
 }
 
 /** Finds `<name>.<ext>`, `<name>/<name>.<ext>` and `<name>/index.<ext>` in a functions directory, as Netlify does. */
@@ -106,7 +109,26 @@ export async function bundleFunction(name: string, sourcePath: string, cacheDir:
   // Netlify tells the APIs apart the same way: a default export is a v2 handler.
   const api: HandlerApi = exports.includes('default') && !exports.includes('handler') ? 'v2' : 'v1';
   const { file, hash } = await writeCached(cacheDir, name, code);
-  return { name, api, sourcePath, bundlePath: file, bundleHash: hash, bundleBytes: Buffer.byteLength(code) };
+  const bundle: FunctionBundle = { name, api, sourcePath, bundlePath: file, bundleHash: hash, bundleBytes: Buffer.byteLength(code) };
+  if (api === 'v2' && exports.includes('config')) {
+    const config = await configOf(file, hash);
+    if (config.kind === 'invalid') throw new SimError('BUNDLE_FAILED', `${name}: ${config.message}`);
+    // An unreadable config (the module throws at init) leaves the default route; its invocations report the init error.
+    if (config.kind === 'ok' && config.path !== undefined) bundle.configPath = config.path;
+  }
+  return bundle;
+}
+
+/** Config reads by bundle hash: a refresh that finds an unchanged bundle does not evaluate it again. */
+const configReads = new Map<string, Promise<ConfigPathResult>>();
+
+function configOf(bundlePath: string, bundleHash: string): Promise<ConfigPathResult> {
+  let read = configReads.get(bundleHash);
+  if (!read) {
+    read = readConfigPath(bundlePath);
+    configReads.set(bundleHash, read);
+  }
+  return read;
 }
 
 const runtimeBundles = new Map<string, Promise<string>>();

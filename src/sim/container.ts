@@ -200,6 +200,9 @@ export class Container {
       // worker's isolate run 16 MB past its limit while it terminates; a young generation larger than that
       // can promote more in one GC and V8 then aborts the WHOLE process (measured: half the runs at a 48 or
       // 64 MB limit with V8's default young generation, none once it is capped at an eighth of the limit).
+      // The cap also bounds each container's footprint: under fetch-heavy traffic (collect) V8 otherwise
+      // grows every worker's young generation to 128 MB of garbage-in-waiting, about 45 KB of host RSS per
+      // request until every container has reached it (live data stays near 10 MB).
       resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb, maxYoungGenerationSizeMb: youngGenerationMb(memoryLimitMb) },
       stdout: true,
       stderr: true,

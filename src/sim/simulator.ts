@@ -111,6 +111,7 @@ export class Simulator {
       api: bundle.api,
       bundleHash: bundle.bundleHash,
       bundleBytes: bundle.bundleBytes,
+      ...(bundle.configPath !== undefined && { configPath: bundle.configPath }),
     }));
   }
 
