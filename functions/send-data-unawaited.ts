@@ -1,10 +1,7 @@
 import type { Handler } from '@netlify/functions';
-import { deliveryFromEnv } from '../src/lib/deliver.ts';
 import { v1ErrorResponse, v1Text } from '../src/lib/http-boundary.ts';
-import { idempotencyKeyFrom } from '../src/lib/idempotency-key.ts';
-import { assertMethod, parseJsonObject, v1BodyBytes } from '../src/lib/parse-request.ts';
-
-const ALLOWED = ['POST'] as const;
+import { v1BodyBytes } from '../src/lib/parse-request.ts';
+import { prepareSend, SEND_METHODS } from '../src/lib/send-request.ts';
 
 /**
  * THE SEED ARTICLE'S BUG, KEPT ON PURPOSE. Do not "fix" this file; send-data is the fix.
@@ -16,16 +13,13 @@ const ALLOWED = ['POST'] as const;
  */
 export const handler: Handler = async (event) => {
   try {
-    assertMethod(event.httpMethod, ALLOWED);
-    const payload = parseJsonObject(v1BodyBytes(event));
-    const idempotencyKey = idempotencyKeyFrom(event.headers['idempotency-key']);
-    const deliver = deliveryFromEnv(); // before answering: a missing destination is a 500, even here
+    const send = await prepareSend(event.httpMethod, () => v1BodyBytes(event), event.headers['idempotency-key']);
     // Fire and forget: the bug. The catch only keeps a failed delivery from becoming an unhandled rejection.
-    void deliver(payload, idempotencyKey).catch((error: unknown) => {
+    void send.deliver(send.payload, send.idempotencyKey).catch((error: unknown) => {
       console.error('send-data-unawaited: delivery failed after the response was sent', error);
     });
     return v1Text(200, 'OK');
   } catch (error) {
-    return v1ErrorResponse(error, { allow: ALLOWED });
+    return v1ErrorResponse(error, { allow: SEND_METHODS });
   }
 };

@@ -1,10 +1,7 @@
 import type { Context } from '@netlify/functions';
-import { deliveryFromEnv } from '../src/lib/deliver.ts';
 import { v2ErrorResponse } from '../src/lib/http-boundary.ts';
-import { idempotencyKeyFrom } from '../src/lib/idempotency-key.ts';
-import { assertMethod, parseJsonObject, readBodyBytes } from '../src/lib/parse-request.ts';
-
-const ALLOWED = ['POST'] as const;
+import { readBodyBytes } from '../src/lib/parse-request.ts';
+import { prepareSend, SEND_METHODS } from '../src/lib/send-request.ts';
 
 /**
  * The platform's fix (v2): answer 200 `OK` at once and hand the delivery to `context.waitUntil`, which
@@ -13,17 +10,14 @@ const ALLOWED = ['POST'] as const;
  */
 export default async (req: Request, context: Context): Promise<Response> => {
   try {
-    assertMethod(req.method, ALLOWED);
-    const payload = parseJsonObject(await readBodyBytes(req));
-    const idempotencyKey = idempotencyKeyFrom(req.headers.get('idempotency-key'));
-    const deliver = deliveryFromEnv(); // before answering: a missing destination is a 500, even here
+    const send = await prepareSend(req.method, () => readBodyBytes(req), req.headers.get('idempotency-key'));
     context.waitUntil(
-      deliver(payload, idempotencyKey).catch((error: unknown) => {
+      send.deliver(send.payload, send.idempotencyKey).catch((error: unknown) => {
         console.error('send-data-wait-until: delivery failed', error);
       }),
     );
     return new Response('OK', { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   } catch (error) {
-    return v2ErrorResponse(error, { allow: ALLOWED });
+    return v2ErrorResponse(error, { allow: SEND_METHODS });
   }
 };

@@ -1,11 +1,8 @@
 import type { Handler } from '@netlify/functions';
-import { deliveryFromEnv } from '../src/lib/deliver.ts';
 import { v1ErrorResponse, v1Text } from '../src/lib/http-boundary.ts';
-import { idempotencyKeyFrom } from '../src/lib/idempotency-key.ts';
-import { assertMethod, parseJsonObject, v1BodyBytes } from '../src/lib/parse-request.ts';
+import { v1BodyBytes } from '../src/lib/parse-request.ts';
+import { prepareSend, SEND_METHODS } from '../src/lib/send-request.ts';
 import { WorkTracker } from '../src/lib/work-tracker.ts';
-
-const ALLOWED = ['POST'] as const;
 
 /**
  * Forwards a JSON object to SEND_DATA_URL (default: this site's collect) and answers 200 `OK` only
@@ -14,15 +11,14 @@ const ALLOWED = ['POST'] as const;
  */
 export const handler: Handler = async (event) => {
   try {
-    assertMethod(event.httpMethod, ALLOWED);
-    const payload = parseJsonObject(v1BodyBytes(event));
-    const idempotencyKey = idempotencyKeyFrom(event.headers['idempotency-key']);
-    const deliver = deliveryFromEnv();
+    const send = await prepareSend(event.httpMethod, () => v1BodyBytes(event), event.headers['idempotency-key']);
     const work = new WorkTracker();
-    await work.track(deliver(payload, idempotencyKey));
+    // Awaited where it starts, so a refusal or a deadline becomes this request's 502/504.
+    await work.track(send.deliver(send.payload, send.idempotencyKey));
+    // Anything else this handler might start later is awaited too: nothing may outlive the response.
     await work.settle();
     return v1Text(200, 'OK');
   } catch (error) {
-    return v1ErrorResponse(error, { allow: ALLOWED });
+    return v1ErrorResponse(error, { allow: SEND_METHODS });
   }
 };
