@@ -13,6 +13,13 @@ async function recordingServer() {
   return server;
 }
 
+
+/** Two concurrent calls of `modes`, keyed by the container each landed in: was it cold, and what count did it see. */
+async function twoConcurrentCalls(sim: Simulator): Promise<Record<string, { cold: boolean; count: unknown }>> {
+  const after = await Promise.all([call(sim, 'modes'), call(sim, 'modes')]);
+  return Object.fromEntries(after.map((c) => [c.result.containerId, { cold: c.result.coldStart, count: json(c).count }]));
+}
+
 describe('Netlify request/response mapping', () => {
   it('gives a v1 handler the Netlify event and context, and maps its result back to a Response', async () => {
     const { sim } = startSim();
@@ -153,9 +160,7 @@ describe('failures', () => {
       expect(bad.report.errorMessage).toContain(message);
       expect(JSON.parse(bad.text).errorType).toBe('Runtime.ExitError');
       // Two concurrent requests: one lands in the reset container (cold, count 1), one in the untouched one (warm, count 2).
-      const after = await Promise.all([call(sim, 'modes'), call(sim, 'modes')]);
-      const byContainer = Object.fromEntries(after.map((c) => [c.result.containerId, { cold: c.result.coldStart, count: json(c).count }]));
-      expect(byContainer).toEqual({
+      expect(await twoConcurrentCalls(sim)).toEqual({
         [bad.result.containerId]: { cold: true, count: 1 },
         [good.result.containerId]: { cold: false, count: 2 },
       });
@@ -168,9 +173,7 @@ describe('failures', () => {
     expect(oom.status).toBe(502);
     expect(oom.report.outcome).toBe('out-of-memory');
     expect(JSON.parse(oom.text).errorType).toBe('Runtime.OutOfMemory');
-    const after = await Promise.all([call(sim, 'modes'), call(sim, 'modes')]);
-    const byContainer = Object.fromEntries(after.map((c) => [c.result.containerId, { cold: c.result.coldStart, count: json(c).count }]));
-    expect(byContainer).toEqual({
+    expect(await twoConcurrentCalls(sim)).toEqual({
       [oom.result.containerId]: { cold: true, count: 1 },
       [good.result.containerId]: { cold: false, count: 2 },
     });
