@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { invokeV1 } from '../fixtures/invoke.ts';
 import { startRecordingServer, type RecordingServer } from '../fixtures/recording-server.ts';
+import { startSendDataSink } from '../fixtures/send-data-sink.ts';
 
 type Module = typeof import('../../functions/send-data-unawaited.ts');
 
@@ -13,11 +14,7 @@ describe('send-data-unawaited (the article bug, in-process)', () => {
   let sink: RecordingServer;
   let mod: Module;
   beforeEach(async () => {
-    sink = await startRecordingServer();
-    onTestFinished(() => sink.close());
-    vi.stubEnv('SEND_DATA_URL', `${sink.url}/collect`);
-    vi.stubEnv('SEND_DATA_RETRY_BASE_MS', '1');
-    vi.resetModules();
+    sink = await startSendDataSink();
     mod = await import('../../functions/send-data-unawaited.ts');
   });
   afterEach(() => {

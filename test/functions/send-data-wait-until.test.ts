@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { v2Context } from '../fixtures/invoke.ts';
-import { startRecordingServer, type RecordingServer } from '../fixtures/recording-server.ts';
+import type { RecordingServer } from '../fixtures/recording-server.ts';
+import { startSendDataSink } from '../fixtures/send-data-sink.ts';
 
 type Module = typeof import('../../functions/send-data-wait-until.ts');
 
@@ -8,11 +9,7 @@ describe('send-data-wait-until (v2, the platform fix)', () => {
   let sink: RecordingServer;
   let handler: Module['default'];
   beforeEach(async () => {
-    sink = await startRecordingServer();
-    onTestFinished(() => sink.close());
-    vi.stubEnv('SEND_DATA_URL', `${sink.url}/collect`);
-    vi.stubEnv('SEND_DATA_RETRY_BASE_MS', '1');
-    vi.resetModules();
+    sink = await startSendDataSink();
     handler = (await import('../../functions/send-data-wait-until.ts')).default;
   });
   afterEach(() => {

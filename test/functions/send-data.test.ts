@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 
 import { startLocalBlobs } from '../../src/dev/local-blobs.ts';
 import { invokeV1 } from '../fixtures/invoke.ts';
 import { startRecordingServer, type RecordingServer } from '../fixtures/recording-server.ts';
+import { startSendDataSink } from '../fixtures/send-data-sink.ts';
 import { serveV2 } from '../fixtures/serve-v2.ts';
 
 type SendDataModule = typeof import('../../functions/send-data.ts');
@@ -26,11 +27,7 @@ describe('send-data', () => {
   let sink: RecordingServer;
   let mod: SendDataModule;
   beforeEach(async () => {
-    sink = await startRecordingServer();
-    onTestFinished(() => sink.close());
-    vi.stubEnv('SEND_DATA_URL', `${sink.url}/collect`);
-    // Backoff is real time inside the library; keep it short so retries do not slow the suite.
-    vi.stubEnv('SEND_DATA_RETRY_BASE_MS', '1');
+    sink = await startSendDataSink();
     mod = await coldStart();
   });
   afterEach(() => {
