@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ContainerSnapshot, FunctionInfo, InvocationReport, InvocationResult, InvokeOptions, SimLogger } from '../sim/api.ts';
+import type { BufferedInvocationResult, BufferedRequest, BufferedResponse, ContainerSnapshot, FunctionInfo, InvocationReport, InvokeOptions, SimLogger } from '../sim/api.ts';
+import { headerList } from '../sim/index.ts';
 import { ServerError, errorBody, fromSimulatorError, statusForCode, type ServerErrorCode } from './errors.ts';
 import { formatEnd, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
 import type { RedirectRule } from './netlify-toml.ts';
@@ -13,7 +14,7 @@ import { RouteTable } from './routes.ts';
  */
 export interface SimulatorPort {
   functions(): Promise<FunctionInfo[]>;
-  invoke(name: string, request: Request, options?: InvokeOptions): Promise<InvocationResult>;
+  invokeBuffered(name: string, request: BufferedRequest, options?: InvokeOptions): Promise<BufferedInvocationResult>;
   containers(): ContainerSnapshot[];
   refresh(): Promise<string[]>;
   close(): Promise<void>;
@@ -254,7 +255,7 @@ export class LocalServer {
 
   async #invoke(name: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
-    let body: Buffer | undefined;
+    let body: Uint8Array | null = null;
     if (method !== 'GET' && method !== 'HEAD') {
       try {
         body = await readBody(req, this.#maxBodyBytes);
@@ -270,10 +271,11 @@ export class LocalServer {
       }
     }
     const requestId = `r${this.#nextRequestNumber++}`;
-    const request = new Request(publicUrl(url, req, this.#url), { method, headers: requestHeaders(req), body: body ?? null });
-    let result: InvocationResult;
+    // Handed over as it arrived (no web Request in between): the simulator maps it for the function.
+    const request: BufferedRequest = { method, url: publicUrl(url, req, this.#url), headers: requestHeaders(req), body };
+    let result: BufferedInvocationResult;
     try {
-      result = await this.#simulator.invoke(name, request, {
+      result = await this.#simulator.invokeBuffered(name, request, {
         clientIp: clientIp(req),
         requestId,
         onStart: (start) => this.#logger.info(formatStart({ ...start, functionName: name })),
@@ -293,7 +295,9 @@ export class LocalServer {
       // v2 answers are not held: they may stream, and waitUntil work runs after the response is sent.
       await result.done;
     }
-    await writeResponse(result.response, res, requestId, method === 'HEAD', this.#routes.api(name) === 'v1');
+    const { response } = result;
+    if (response instanceof Response) await writeResponse(response, res, requestId, method === 'HEAD');
+    else writeBuffered(response, res, requestId, method === 'HEAD');
   }
 
   #logReport(report: InvocationReport): void {
@@ -392,8 +396,12 @@ function parseTarget(target: string, base: string): URL {
   return target.startsWith('/') ? new URL(`${base}${target}`) : new URL(target);
 }
 
-/** Buffers the body up to `limitBytes`; beyond it, stops reading and throws PAYLOAD_TOO_LARGE. */
-function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+/**
+ * Buffers the body up to `limitBytes`; beyond it, stops reading and throws PAYLOAD_TOO_LARGE. Null for
+ * an empty body. The bytes get a buffer of their own (not a slice of Node's shared pool), because they
+ * are copied to a container thread, and copying a view copies its whole underlying buffer.
+ */
+function readBody(req: IncomingMessage, limitBytes: number): Promise<Uint8Array | null> {
   const tooLarge = (): ServerError =>
     new ServerError('PAYLOAD_TOO_LARGE', `request body exceeds the ${limitBytes}-byte limit for synchronous functions`);
   const declared = Number(req.headers['content-length']);
@@ -422,7 +430,17 @@ function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
     };
     const onEnd = (): void => {
       cleanup();
-      resolve(Buffer.concat(chunks, sizeBytes));
+      if (sizeBytes === 0) {
+        resolve(null);
+        return;
+      }
+      const bytes = new Uint8Array(sizeBytes);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.length;
+      }
+      resolve(bytes);
     };
     const onClose = (): void => {
       cleanup();
@@ -434,13 +452,19 @@ function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   });
 }
 
-function requestHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (values === undefined || hopByHopHeaders.has(name)) continue;
-    for (const value of values) headers.append(name, value);
+/** The request's header fields as the simulator takes them (see BufferedRequest), hop-by-hop ones left out. */
+function requestHeaders(req: IncomingMessage): Array<[string, string]> {
+  const fields = new Map<string, string[]>();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (hopByHopHeaders.has(name)) continue;
+    const value = raw[i + 1] as string;
+    const values = fields.get(name);
+    if (values) values.push(value);
+    else fields.set(name, [value]);
   }
-  return headers;
+  return headerList(fields);
 }
 
 /** The URL the function sees: the client's Host header, so `rawUrl` reads as the client typed it. */
@@ -463,11 +487,29 @@ function clientIp(req: IncomingMessage): string {
 }
 
 /**
- * Sends a function's `Response`. `complete` says the body is already whole in memory (a v1 result:
- * no streaming, no waitUntil): it then goes out with its head in one write, with a Content-Length,
- * instead of a head first and a chunked body after, which cost two writes per request.
+ * Sends a buffered answer (a v1 result, an error, a 202 for a background function): head and body in
+ * one write, with a Content-Length.
  */
-async function writeResponse(response: Response, res: ServerResponse, requestId: string, isHead: boolean, complete: boolean): Promise<void> {
+function writeBuffered(answer: BufferedResponse, res: ServerResponse, requestId: string, isHead: boolean): void {
+  if (res.destroyed) return;
+  const headers: string[] = [];
+  let hasRequestId = false;
+  let hasLength = false;
+  for (const [name, value] of answer.headers) {
+    headers.push(name, value);
+    if (name === 'x-nf-request-id') hasRequestId = true;
+    else if (name === 'content-length') hasLength = true;
+  }
+  if (!hasRequestId) headers.push('x-nf-request-id', requestId);
+  const body = isHead || answer.status === 204 || answer.status === 304 ? null : answer.body;
+  if (body !== null && !hasLength) headers.push('content-length', String(body.byteLength));
+  res.writeHead(answer.status, headers);
+  if (body === null) res.end();
+  else res.end(body);
+}
+
+/** Sends a function's web `Response` (v2): the head at once, then the body as it streams. */
+async function writeResponse(response: Response, res: ServerResponse, requestId: string, isHead: boolean): Promise<void> {
   const headers: string[] = [];
   // Headers iteration yields each set-cookie on its own, so multiple cookies survive.
   for (const [name, value] of response.headers) headers.push(name, value);
@@ -482,20 +524,6 @@ async function writeResponse(response: Response, res: ServerResponse, requestId:
     res.writeHead(response.status, headers);
     await drain(body);
     res.end();
-    return;
-  }
-  if (complete) {
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(await response.arrayBuffer());
-    } catch {
-      res.destroy();
-      return;
-    }
-    if (res.destroyed) return;
-    if (!response.headers.has('content-length')) headers.push('content-length', String(bytes.byteLength));
-    res.writeHead(response.status, headers);
-    res.end(bytes);
     return;
   }
   res.writeHead(response.status, headers);

@@ -119,6 +119,37 @@ export interface InvocationResult {
   done: Promise<InvocationReport>;
 }
 
+/**
+ * A request whose body has already been read: what an HTTP server holds once a request arrived. The
+ * headers are as iterating a web `Headers` yields them: lower-case names in sorted order, repeated
+ * fields joined with ", " except `set-cookie`, which keeps one entry per cookie.
+ */
+export interface BufferedRequest {
+  method: string;
+  /** Absolute URL. */
+  url: string;
+  headers: Array<[string, string]>;
+  /** Null when there is no body (or an empty one). */
+  body: Uint8Array | null;
+}
+
+/**
+ * An answer whose body is whole in memory: a v1 result, or an error the platform answers with. A server
+ * writes it in one go, without going through web streams.
+ */
+export interface BufferedResponse {
+  kind: 'buffered';
+  status: number;
+  /** Lower-case names, sorted; one entry per `set-cookie`. */
+  headers: Array<[string, string]>;
+  body: Uint8Array | null;
+}
+
+/** What {@link Simulator.invokeBuffered} resolves with: a v1 result stays buffered, a v2 response streams. */
+export interface BufferedInvocationResult extends Omit<InvocationResult, 'response'> {
+  response: BufferedResponse | Response;
+}
+
 /** Lifecycle state of a container. */
 export type ContainerState = 'initializing' | 'busy' | 'frozen' | 'stopped';
 

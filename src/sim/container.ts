@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { Clock, ContainerSnapshot, ContainerState, InvocationOutcome, InvocationReport, PendingWork, SimLogger } from './api.ts';
+import type { BufferedResponse, Clock, ContainerSnapshot, ContainerState, InvocationOutcome, InvocationReport, PendingWork, SimLogger } from './api.ts';
 import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
 import { SimError } from './errors.ts';
@@ -40,7 +40,8 @@ export type InvocationPayload = Pick<InvokeMessage, 'requestId' | 'clientIp' | '
 /** An invocation as it runs: the response arrives first, the report when the container froze. */
 export interface RunningInvocation {
   coldStart: boolean;
-  response: Promise<Response>;
+  /** A v1 result or an error stays buffered; a v2 response is a web Response (it may stream). */
+  response: Promise<Response | BufferedResponse>;
   done: Promise<InvocationReport>;
 }
 
@@ -52,7 +53,7 @@ interface Active {
   outcome: InvocationOutcome;
   errorMessage?: string;
   responded: boolean;
-  resolveResponse: (response: Response) => void;
+  resolveResponse: (response: Response | BufferedResponse) => void;
   rejectResponse: (error: Error) => void;
   body?: ReadableStreamDefaultController<Uint8Array>;
   resolveDone: (report: InvocationReport) => void;
@@ -116,9 +117,9 @@ export class Container {
     }
     const clock = this.#options.clock;
     const coldStart = this.#worker === null;
-    let resolveResponse!: (response: Response) => void;
+    let resolveResponse!: (response: Response | BufferedResponse) => void;
     let rejectResponse!: (error: Error) => void;
-    const response = new Promise<Response>((resolve, reject) => {
+    const response = new Promise<Response | BufferedResponse>((resolve, reject) => {
       resolveResponse = resolve;
       rejectResponse = reject;
     });
@@ -313,7 +314,7 @@ export class Container {
     this.#respond(active, errorResponse(502, error));
   }
 
-  #respond(active: Active, response: Response): void {
+  #respond(active: Active, response: Response | BufferedResponse): void {
     if (active.responded) return;
     active.responded = true;
     active.resolveResponse(response);

@@ -3,7 +3,9 @@
  * a web `Request` becomes a v1 (Lambda proxy) event, a v1 result becomes a web `Response`, and a v2
  * `Request` is flattened so it can cross into the container.
  */
-import type { SerializedError, SerializedRequest, V1Event, V1Result } from './protocol.ts';
+import type { BufferedRequest, BufferedResponse } from './api.ts';
+import { headerList } from './header-list.ts';
+import type { SerializedError, V1Event, V1Result } from './protocol.ts';
 
 // Content types netlify-cli passes as text although they are not text/* (its shouldBase64Encode list).
 const TEXTUAL_TYPES = new Set([
@@ -31,16 +33,19 @@ async function readBody(request: Request): Promise<Uint8Array | null> {
 }
 
 /** Builds the v1 event Netlify gives `handler(event, context)`, including the client-IP headers. */
-export async function toV1Event(request: Request, clientIp: string): Promise<V1Event> {
+export function toV1Event(request: BufferedRequest, clientIp: string): V1Event {
   const url = new URL(request.url);
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
+  const cookies: string[] = [];
   for (const [name, value] of request.headers) {
-    if (name === 'set-cookie') continue;
+    if (name === 'set-cookie') {
+      cookies.push(value);
+      continue;
+    }
     headers[name] = value;
     multiValueHeaders[name] = [value];
   }
-  const cookies = request.headers.getSetCookie();
   if (cookies.length > 0) {
     headers['set-cookie'] = cookies.join(', ');
     multiValueHeaders['set-cookie'] = cookies;
@@ -50,12 +55,13 @@ export async function toV1Event(request: Request, clientIp: string): Promise<V1E
     multiValueHeaders[name] = [clientIp];
   }
   const multiValueQueryStringParameters: Record<string, string[]> = {};
-  for (const key of new Set(url.searchParams.keys())) multiValueQueryStringParameters[key] = url.searchParams.getAll(key);
   const queryStringParameters: Record<string, string> = {};
-  for (const [key, values] of Object.entries(multiValueQueryStringParameters)) queryStringParameters[key] = values.join(', ');
-
-  const bytes = await readBody(request);
-  const binary = bytes !== null && isBinaryContentType(request.headers.get('content-type'));
+  if (url.search !== '') {
+    for (const key of new Set(url.searchParams.keys())) multiValueQueryStringParameters[key] = url.searchParams.getAll(key);
+    for (const [key, values] of Object.entries(multiValueQueryStringParameters)) queryStringParameters[key] = values.join(', ');
+  }
+  const bytes = request.body !== null && request.body.byteLength > 0 ? request.body : null;
+  const binary = bytes !== null && isBinaryContentType(headers['content-type'] ?? null);
   return {
     httpMethod: request.method,
     path: url.pathname,
@@ -65,13 +71,13 @@ export async function toV1Event(request: Request, clientIp: string): Promise<V1E
     multiValueHeaders,
     queryStringParameters,
     multiValueQueryStringParameters,
-    body: bytes === null ? null : Buffer.from(bytes).toString(binary ? 'base64' : 'utf8'),
+    body: bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(binary ? 'base64' : 'utf8'),
     isBase64Encoded: binary,
   };
 }
 
 /** Flattens a web `Request` (buffering its body, as Netlify does for synchronous functions) for cloning. */
-export async function serializeRequest(request: Request): Promise<SerializedRequest> {
+export async function serializeRequest(request: Request): Promise<BufferedRequest> {
   return {
     method: request.method,
     url: request.url,
@@ -87,8 +93,31 @@ export class InvalidV1ResultError extends Error {
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
-/** Turns a v1 handler's `{statusCode, headers, multiValueHeaders, body, isBase64Encoded}` into a `Response`. */
-export function fromV1Result(result: V1Result): Response {
+// RFC 9110 token characters: what a web `Headers` accepts as a field name.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Leading and trailing HTTP whitespace, which `Headers` strips from a value.
+const OUTER_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+// What may not remain inside a value (it would split the header or end the head).
+const FORBIDDEN_IN_VALUE = /[\0\r\n]/;
+
+function headerName(name: string): string {
+  if (!HEADER_NAME.test(name)) throw new InvalidV1ResultError(`Your function response has an invalid header name: ${JSON.stringify(name)}`);
+  return name.toLowerCase();
+}
+
+function headerValue(name: string, value: unknown): string {
+  const text = String(value).replace(OUTER_WHITESPACE, '');
+  if (FORBIDDEN_IN_VALUE.test(text)) throw new InvalidV1ResultError(`Your function response has an invalid value for header ${JSON.stringify(name)}`);
+  return text;
+}
+
+/**
+ * Turns a v1 handler's `{statusCode, headers, multiValueHeaders, body, isBase64Encoded}` into the
+ * answer sent to the client, with a web `Response`'s header rules (names lower-cased and sorted,
+ * repeated fields joined with ", " except set-cookie, a text body typed text/plain) but without
+ * building one: this runs once per v1 request, on the server's busiest thread.
+ */
+export function fromV1Result(result: V1Result): BufferedResponse {
   const status = result.statusCode;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
     throw new InvalidV1ResultError('Your function response must have a numerical statusCode between 200 and 599.');
@@ -96,24 +125,36 @@ export function fromV1Result(result: V1Result): Response {
   if (result.body !== undefined && result.body !== null && typeof result.body !== 'string') {
     throw new InvalidV1ResultError('Your function response must have a string body. You gave: ' + typeof result.body);
   }
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers.set(name, String(value));
+  const fields = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(result.headers ?? {})) fields.set(headerName(name), [headerValue(name, value)]);
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
     if (!Array.isArray(values)) continue;
     // multiValueHeaders win over headers for the same name, and each value stays separate (set-cookie).
-    headers.delete(name);
-    for (const value of values) headers.append(name, String(value));
+    const key = headerName(name);
+    if (values.length === 0) fields.delete(key);
+    else fields.set(key, values.map((value) => headerValue(name, value)));
   }
-  const body = NULL_BODY_STATUSES.has(status) || !result.body ? null : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
-  return new Response(body, { status, headers });
+  const bodyless = NULL_BODY_STATUSES.has(status) || !result.body;
+  let body: Uint8Array | null = null;
+  if (!bodyless && result.body) {
+    body = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    // A web Response given a string body types it; netlify-cli answers through one, so do the same.
+    if (!result.isBase64Encoded && !fields.has('content-type')) fields.set('content-type', ['text/plain;charset=UTF-8']);
+  }
+  return { kind: 'buffered', status, headers: headerList(fields), body };
+}
+
+/** A buffered answer as a web `Response`, for callers of the Request/Response API. */
+export function toWebResponse(answer: BufferedResponse): Response {
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
 /**
  * The body Netlify answers with when a function fails: its `{errorType, errorMessage}` JSON (what
  * production and netlify-cli return), without the stack trace, which stays in the simulator's log.
  */
-export function errorResponse(status: number, error: Partial<SerializedError> & { errorMessage: string }): Response {
+export function errorResponse(status: number, error: Partial<SerializedError> & { errorMessage: string }): BufferedResponse {
   // Built field by field: a stack trace must never reach the client.
   const body = error.errorType === undefined ? { errorMessage: error.errorMessage } : { errorType: error.errorType, errorMessage: error.errorMessage };
-  return Response.json(body, { status });
+  return { kind: 'buffered', status, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify(body)) };
 }

@@ -12,3 +12,4 @@ export type * from './api.ts';
 export { Simulator, type SimulatorExtraOptions } from './simulator.ts';
 export { ManualClock, systemClock } from './clock.ts';
 export { SimError } from './errors.ts';
+export { headerList } from './header-list.ts';

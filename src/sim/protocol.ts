@@ -2,7 +2,7 @@
  * The messages between the simulator (main thread) and the runtime inside a container (worker thread).
  * Plain data only, so every message survives structured cloning without custom serialisation.
  */
-import type { HandlerApi, PendingWork } from './api.ts';
+import type { BufferedRequest, HandlerApi, PendingWork } from './api.ts';
 
 /** The v1 (Lambda proxy) event, as Netlify builds it. */
 export interface V1Event {
@@ -28,12 +28,7 @@ export interface V1Result {
 }
 
 /** A web Request flattened for cloning; the runtime rebuilds a real `Request` from it. */
-export interface SerializedRequest {
-  method: string;
-  url: string;
-  headers: Array<[string, string]>;
-  body: Uint8Array | null;
-}
+export type SerializedRequest = BufferedRequest;
 
 /** An error as the platform reports it: type and message for the client; the stack only for the log. */
 export interface SerializedError {

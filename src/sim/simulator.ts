@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {
+  BufferedInvocationResult,
+  BufferedRequest,
   Clock,
   ContainerSnapshot,
   FunctionInfo,
@@ -20,7 +22,7 @@ import { bundleFunction, discoverFunctions, runtimeBundle, type FunctionBundle }
 import { systemClock } from './clock.ts';
 import { Container, type InvocationPayload } from './container.ts';
 import { SimError } from './errors.ts';
-import { errorResponse, serializeRequest, toV1Event } from './http-mapping.ts';
+import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
 import { ContainerPool } from './pool.ts';
 
 /** Options the simulator adds to the shared contract. */
@@ -118,14 +120,23 @@ export class Simulator {
   /** Invokes `name` with `request`, through a warm container if one is idle, else a cold one. */
   async invoke(name: string, request: Request, options: InvokeOptions = {}): Promise<InvocationResult> {
     this.#assertOpen();
+    const result = await this.invokeBuffered(name, await serializeRequest(request), options);
+    const { response } = result;
+    return { ...result, response: response instanceof Response ? response : toWebResponse(response) };
+  }
+
+  /**
+   * {@link invoke} for a caller that already holds the whole request, such as an HTTP server: no web
+   * `Request` is built, and a v1 result (or an error) comes back buffered instead of as a web
+   * `Response`, so it can be written in one go. A v2 response is a web `Response` (it may stream).
+   */
+  async invokeBuffered(name: string, request: BufferedRequest, options: InvokeOptions = {}): Promise<BufferedInvocationResult> {
+    this.#assertOpen();
     const { bundle, pool } = await this.#entry(name);
     const requestId = options.requestId ?? randomUUID();
     const clientIp = options.clientIp ?? '127.0.0.1';
     // Map the request before taking a container, so acquiring and dispatching happen in one step.
-    const payload: InvocationPayload =
-      bundle.api === 'v1'
-        ? { requestId, clientIp, event: await toV1Event(request, clientIp) }
-        : { requestId, clientIp, request: await serializeRequest(request) };
+    const payload: InvocationPayload = bundle.api === 'v1' ? { requestId, clientIp, event: toV1Event(request, clientIp) } : { requestId, clientIp, request };
     this.#assertOpen();
     const container = pool.acquire();
     if (!container) return this.#throttled(name, requestId);
@@ -137,7 +148,7 @@ export class Simulator {
     if (isBackground(name)) {
       // Netlify background functions answer 202 at once and run on; what the handler returns is dropped.
       running.response.catch(() => undefined);
-      return { requestId, containerId: container.id, coldStart: running.coldStart, response: new Response(null, { status: 202 }), done };
+      return { requestId, containerId: container.id, coldStart: running.coldStart, response: { kind: 'buffered', status: 202, headers: [], body: null }, done };
     }
     const response = await running.response;
     return { requestId, containerId: container.id, coldStart: running.coldStart, response, done };
@@ -202,7 +213,7 @@ export class Simulator {
     rmSync(this.#tmpRoot, { recursive: true, force: true });
   }
 
-  #throttled(name: string, requestId: string): InvocationResult {
+  #throttled(name: string, requestId: string): BufferedInvocationResult {
     // Lambda's answer when reserved concurrency is exhausted; no container is touched.
     const report: InvocationReport = {
       requestId,

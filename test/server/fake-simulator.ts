@@ -6,11 +6,13 @@
  * simulator is exercised by the integration suite.
  */
 import type {
+  BufferedInvocationResult,
+  BufferedRequest,
+  BufferedResponse,
   ContainerSnapshot,
   FunctionInfo,
   HandlerApi,
   InvocationReport,
-  InvocationResult,
   InvokeOptions,
   PendingWork,
 } from '../../src/sim/api.ts';
@@ -108,7 +110,9 @@ export class FakeSimulator implements SimulatorPort {
     return infos;
   }
 
-  async invoke(name: string, request: Request, options: InvokeOptions = {}): Promise<InvocationResult> {
+  async invokeBuffered(name: string, buffered: BufferedRequest, options: InvokeOptions = {}): Promise<BufferedInvocationResult> {
+    // The fake's handlers take a web Request, as v2 functions do.
+    const request = new Request(buffered.url, { method: buffered.method, headers: buffered.headers, body: buffered.body });
     if (this.#closed) throw new FakeSimError('SIMULATOR_CLOSED', 'the simulator is closed');
     const hash = this.#published.get(name);
     const definition = this.#definitions.get(name);
@@ -181,7 +185,12 @@ export class FakeSimulator implements SimulatorPort {
     };
     if (coldStart) report.initDurationMs = 12.25;
     if (errorMessage !== undefined) report.errorMessage = errorMessage;
-    return { requestId, containerId: active.id, coldStart, response, done: Promise.resolve(report) };
+    // As the real simulator: a v1 answer comes back buffered, a v2 one as a web Response.
+    const answer: BufferedResponse | Response =
+      (definition.fn.api ?? 'v2') === 'v1'
+        ? { kind: 'buffered', status: response.status, headers: [...response.headers], body: response.body ? new Uint8Array(await response.arrayBuffer()) : null }
+        : response;
+    return { requestId, containerId: active.id, coldStart, response: answer, done: Promise.resolve(report) };
   }
 
   containers(): ContainerSnapshot[] {
