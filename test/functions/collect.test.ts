@@ -1,5 +1,8 @@
+import { readdir, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { getStore, type Store } from '@netlify/blobs';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { startLocalBlobs } from '../../src/dev/local-blobs.ts';
+import { type LocalBlobs, startLocalBlobs } from '../../src/dev/local-blobs.ts';
 import { v2Context } from '../fixtures/invoke.ts';
 
 type CollectModule = typeof import('../../functions/collect.ts');
@@ -12,8 +15,9 @@ interface Item {
 
 describe('collect (against a real local BlobsServer)', () => {
   let collect: CollectModule['default'];
+  let blobs: LocalBlobs;
   beforeEach(async () => {
-    const blobs = await startLocalBlobs();
+    blobs = await startLocalBlobs();
     onTestFinished(() => blobs.close());
     vi.stubEnv('NETLIFY_BLOBS_CONTEXT', blobs.env.NETLIFY_BLOBS_CONTEXT);
     vi.resetModules();
@@ -24,13 +28,42 @@ describe('collect (against a real local BlobsServer)', () => {
     vi.useRealTimers();
   });
 
+  const callWith = (
+    handler: CollectModule['default'],
+    method: string,
+    body?: string,
+    headers: Record<string, string> = {},
+  ): Promise<Response> =>
+    handler(new Request('http://localhost/.netlify/functions/collect', { method, body: body ?? null, headers }), v2Context().context);
   const call = (method: string, body?: string, headers: Record<string, string> = {}): Promise<Response> =>
-    collect(new Request('http://localhost/.netlify/functions/collect', { method, body: body ?? null, headers }), v2Context().context);
+    callWith(collect, method, body, headers);
 
   async function items(): Promise<Item[]> {
     const res = await call('GET');
     expect(res.status).toBe(200);
     return ((await res.json()) as { items: Item[] }).items;
+  }
+
+  /** The handler as a second container loads it: a fresh module instance, so its own module state. */
+  async function anotherContainer(): Promise<CollectModule['default']> {
+    vi.resetModules();
+    return (await import('../../functions/collect.ts')).default;
+  }
+
+  /**
+   * Counts the Blobs round trips collect makes, by spying on the Store class every container's stores
+   * come from (@netlify/blobs lives in node_modules, loaded once however often the handler is re-imported;
+   * it exports the class only as a type, so it is reached through a store's prototype).
+   */
+  function countBlobCalls(): { lists: () => number; gets: () => number } {
+    const prototype = Object.getPrototypeOf(getStore({ name: 'collect', consistency: 'strong' })) as Store;
+    const list = vi.spyOn(prototype, 'list');
+    const get = vi.spyOn(prototype, 'get');
+    onTestFinished(() => {
+      list.mockRestore();
+      get.mockRestore();
+    });
+    return { lists: () => list.mock.calls.length, gets: () => get.mock.calls.length };
   }
 
   it('stores a POSTed payload with its idempotency key and the time it was received', async () => {
@@ -104,6 +137,36 @@ describe('collect (against a real local BlobsServer)', () => {
     expect((await call('POST', '{"a":1}', { 'idempotency-key': 'a' })).status).toBe(201);
   });
 
+  it('a warm container re-reads no blob when nothing changed, and only the new one after another container adds one', async () => {
+    await call('POST', '{"a":1}', { 'idempotency-key': 'a' });
+    await call('POST', '{"b":2}', { 'idempotency-key': 'b' });
+    const counts = countBlobCalls();
+    expect((await items()).map((i) => i.payload)).toEqual([{ a: 1 }, { b: 2 }]);
+    expect({ lists: counts.lists(), gets: counts.gets() }).toEqual({ lists: 1, gets: 2 });
+
+    expect((await items()).map((i) => i.payload)).toEqual([{ a: 1 }, { b: 2 }]);
+    expect({ lists: counts.lists(), gets: counts.gets() }).toEqual({ lists: 2, gets: 2 });
+
+    await callWith(await anotherContainer(), 'POST', '{"c":3}', { 'idempotency-key': 'c' });
+    expect((await items()).map((i) => i.payload)).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }]);
+    expect({ lists: counts.lists(), gets: counts.gets() }).toEqual({ lists: 3, gets: 3 });
+  });
+
+  it('a warm container returns the new payload after another container empties the store and reuses a key', async () => {
+    await call('POST', '{"v":1}', { 'idempotency-key': 'k' });
+    // BlobsServer's etag is an HMAC of the file's mtime in whole milliseconds: a blob deleted and re-created
+    // within the millisecond of its first write would keep its etag. Date the first write a minute back,
+    // as if time had passed, so this test checks re-reading on a changed etag and cannot flake.
+    const minuteAgo = new Date(Date.now() - 60_000);
+    for (const file of await blobFiles(blobs.directory)) await utimes(file, minuteAgo, minuteAgo);
+    expect((await items()).map((i) => i.payload)).toEqual([{ v: 1 }]);
+
+    const other = await anotherContainer();
+    expect(await (await callWith(other, 'DELETE')).json()).toEqual({ deleted: 1 });
+    expect((await callWith(other, 'POST', '{"v":2}', { 'idempotency-key': 'k' })).status).toBe(201);
+    expect((await items()).map((i) => i.payload)).toEqual([{ v: 2 }]);
+  });
+
   it.each([
     { name: 'PUT', method: 'PUT', body: '{}', status: 405, code: 'METHOD_NOT_ALLOWED' },
     { name: 'malformed JSON', method: 'POST', body: '{nope', status: 400, code: 'INVALID_JSON' },
@@ -137,3 +200,9 @@ describe('collect (against a real local BlobsServer)', () => {
     expect(await res.json()).toEqual({ error: { code: 'STORE_FAILED', message: expect.any(String) } });
   });
 });
+
+/** Every blob's data file BlobsServer keeps under `directory` (metadata lives elsewhere). */
+async function blobFiles(directory: string): Promise<string[]> {
+  const entries = await readdir(join(directory, 'entries'), { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
