@@ -53,7 +53,8 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
   const config = await readNetlifyToml(path.join(rootDir, 'netlify.toml'));
   const functionsDir = path.resolve(rootDir, config.functionsDirectory ?? 'functions');
   const logger = options.logger;
-  const blobs = await startLocalBlobs({ directory: options.blobsDirectory ?? path.join(rootDir, '.netlify', 'blobs-serve') });
+  // On a thread of its own: its directory walks must not queue behind the containers' HTTP traffic.
+  const blobs = await startLocalBlobs({ directory: options.blobsDirectory ?? path.join(rootDir, '.netlify', 'blobs-serve'), thread: true });
   let server: LocalServer;
   try {
     server = await LocalServer.start({

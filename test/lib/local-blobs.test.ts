@@ -23,6 +23,19 @@ describe('startLocalBlobs', () => {
     expect(await readdir(blobs.directory)).not.toHaveLength(0); // the data is on disk, in its directory
   });
 
+  it('runs on a thread of its own when asked, serving the same API and stopping cleanly', async () => {
+    const blobs = await startLocalBlobs({ thread: true });
+    vi.stubEnv('NETLIFY_BLOBS_CONTEXT', blobs.env.NETLIFY_BLOBS_CONTEXT);
+    const store = getStore({ name: 'probe', consistency: 'strong' });
+    await store.setJSON('k', { v: 2 });
+    expect(await store.get('k', { type: 'json' })).toEqual({ v: 2 });
+    expect((await store.list()).blobs.map((b) => b.key)).toEqual(['k']);
+    // A keep-alive connection from this client is still open: close() must not wait for it.
+    await blobs.close();
+    expect(await exists(blobs.directory)).toBe(false);
+    await expect(fetch(blobs.url)).rejects.toThrow();
+  });
+
   it('refuses a client without its token', async () => {
     const blobs = await startLocalBlobs();
     onTestFinished(() => blobs.close());
