@@ -502,7 +502,7 @@ function writeBuffered(answer: BufferedResponse, res: ServerResponse, requestId:
   }
   if (!hasRequestId) headers.push('x-nf-request-id', requestId);
   const body = isHead || answer.status === 204 || answer.status === 304 ? null : answer.body;
-  if (body !== null && !hasLength) headers.push('content-length', String(body.byteLength));
+  if (body !== null && !hasLength) headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
   res.writeHead(answer.status, headers);
   if (body === null) res.end();
   else res.end(body);

@@ -67,7 +67,9 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
           ...options.simulator,
           functionsDir,
           ...(options.clock !== undefined && { clock: options.clock }),
-          ...(logger !== undefined && { logger: withoutDuplicateReports(logger) }),
+          ...(logger !== undefined && { logger }),
+          // The server logs START/END/REPORT and pending-work warnings itself, in words a user can act on.
+          reportLines: false,
           env: { ...env, ...blobs.env },
         }),
     });
@@ -108,23 +110,6 @@ function assemble(
       watcher?.close();
       await server.destroy();
       await blobs.close();
-    },
-  };
-}
-
-/**
- * The simulator logs its own REPORT line and a terse pending-at-freeze line; the server logs both
- * (REPORT with START/END around it, and the pending warning in words a user can act on). Keep the
- * simulator's other lines: the functions' console output, reaping, throttling, failures.
- */
-function withoutDuplicateReports(logger: SimLogger): SimLogger {
-  const duplicate = (line: string): boolean => line.startsWith('REPORT RequestId: ') || line.includes('] pending at freeze: ');
-  return {
-    info: (line) => {
-      if (!duplicate(line)) logger.info(line);
-    },
-    warn: (line) => {
-      if (!duplicate(line)) logger.warn(line);
     },
   };
 }

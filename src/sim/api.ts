@@ -142,7 +142,8 @@ export interface BufferedResponse {
   status: number;
   /** Lower-case names, sorted; one entry per `set-cookie`. */
   headers: Array<[string, string]>;
-  body: Uint8Array | null;
+  /** A string is sent UTF-8 encoded (node:http then writes head and body as one string, in one write). */
+  body: Uint8Array | string | null;
 }
 
 /** What {@link Simulator.invokeBuffered} resolves with: a v1 result stays buffered, a v2 response streams. */

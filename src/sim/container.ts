@@ -27,6 +27,8 @@ export interface ContainerOptions {
   env: Record<string, string>;
   tmpRoot: string;
   logger?: SimLogger | undefined;
+  /** Log a REPORT line and the pending-at-freeze warnings per invocation (false when the caller logs its own). */
+  reportLines: boolean;
 }
 
 /** A young generation of an eighth of the memory limit, between 1 and 16 MB (see the Worker's resourceLimits). */
@@ -411,13 +413,17 @@ export class Container {
     if (active.initDurationMs !== undefined) report.initDurationMs = active.initDurationMs;
     if (active.errorMessage !== undefined) report.errorMessage = active.errorMessage;
     active.onFinished();
+    if (this.#options.reportLines) this.#logReport(report, durationMs);
+    active.resolveDone(report);
+  }
+
+  #logReport(report: InvocationReport, durationMs: number): void {
     const log = `REPORT RequestId: ${report.requestId} Container: ${this.id} Duration: ${durationMs.toFixed(2)} ms Billed Duration: ${report.billedDurationMs} ms Memory Size: ${report.memorySizeMb} MB Max Memory Used: ${report.maxMemoryUsedMb} MB${report.initDurationMs !== undefined ? ` Init Duration: ${report.initDurationMs.toFixed(2)} ms` : ''}`;
     this.#options.logger?.info(log);
-    for (const work of pending) {
+    for (const work of report.pendingAtFreeze) {
       this.#options.logger?.warn(
         `[${this.functionName} ${this.id}] pending at freeze: ${work.kind === 'timer' ? `timer (${work.delayMs} ms)` : `${work.method} ${work.url}`} started by ${work.requestId}`,
       );
     }
-    active.resolveDone(report);
   }
 }

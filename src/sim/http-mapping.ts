@@ -135,9 +135,9 @@ export function fromV1Result(result: V1Result): BufferedResponse {
     else fields.set(key, values.map((value) => headerValue(name, value)));
   }
   const bodyless = NULL_BODY_STATUSES.has(status) || !result.body;
-  let body: Uint8Array | null = null;
+  let body: Uint8Array | string | null = null;
   if (!bodyless && result.body) {
-    body = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
     // A web Response given a string body types it; netlify-cli answers through one, so do the same.
     if (!result.isBase64Encoded && !fields.has('content-type')) fields.set('content-type', ['text/plain;charset=UTF-8']);
   }
@@ -156,5 +156,5 @@ export function toWebResponse(answer: BufferedResponse): Response {
 export function errorResponse(status: number, error: Partial<SerializedError> & { errorMessage: string }): BufferedResponse {
   // Built field by field: a stack trace must never reach the client.
   const body = error.errorType === undefined ? { errorMessage: error.errorMessage } : { errorType: error.errorType, errorMessage: error.errorMessage };
-  return { kind: 'buffered', status, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify(body)) };
+  return { kind: 'buffered', status, headers: [['content-type', 'application/json']], body: JSON.stringify(body) };
 }

@@ -34,6 +34,11 @@ export interface SimulatorExtraOptions {
   thawGraceMs?: number;
   /** Where bundles are cached by content hash. Default: `<os tmpdir>/stateful-serverless-sim`. */
   cacheDir?: string;
+  /**
+   * Log a REPORT line, and a line per request pending at freeze, after each invocation. Default true.
+   * The local server turns it off: it logs START/END/REPORT itself, from the report `done` resolves with.
+   */
+  reportLines?: boolean;
 }
 
 interface FunctionEntry {
@@ -71,6 +76,7 @@ export class Simulator {
   readonly #env: Record<string, string>;
   readonly #logger: SimLogger | undefined;
   readonly #cacheDir: string;
+  readonly #reportLines: boolean;
   readonly #tmpRoot: string;
   #sources: Map<string, string> | null = null;
   #functions = new Map<string, Promise<FunctionEntry>>();
@@ -94,6 +100,7 @@ export class Simulator {
     this.#env = { ...options.env };
     this.#logger = options.logger;
     this.#cacheDir = options.cacheDir ?? path.join(os.tmpdir(), 'stateful-serverless-sim');
+    this.#reportLines = options.reportLines ?? true;
     // Every container's /tmp lives under one root, so close() can prove it removed them all.
     this.#tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'sim-containers-'));
   }
@@ -292,6 +299,7 @@ export class Simulator {
           env: this.#env,
           tmpRoot: this.#tmpRoot,
           logger: this.#logger,
+          reportLines: this.#reportLines,
         });
       },
     });
