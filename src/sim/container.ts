@@ -59,7 +59,8 @@ interface Active {
   rejectResponse: (error: Error) => void;
   body?: ReadableStreamDefaultController<Uint8Array>;
   resolveDone: (report: InvocationReport) => void;
-  cancelTimeout: () => void;
+  /** Clock time at which it times out. */
+  deadlineMs: number;
   /** Called synchronously when the invocation ends, before anyone awaiting it resumes: the pool's release. */
   onFinished: () => void;
 }
@@ -83,6 +84,8 @@ export class Container {
   /** Set while the simulator itself terminates the worker, so its exit is not mistaken for a crash. */
   #terminating: Promise<unknown> | null = null;
   #lastWorkerError: Error | null = null;
+  /** Cancels the armed timeout watch (see #watchTimeout); null when none is armed. */
+  #timeoutWatch: (() => void) | null = null;
 
   constructor(options: ContainerOptions) {
     this.#options = options;
@@ -129,6 +132,7 @@ export class Container {
     const done = new Promise<InvocationReport>((resolve) => {
       resolveDone = resolve;
     });
+    const nowMs = clock.now();
     const active: Active = {
       requestId: payload.requestId,
       coldStart,
@@ -138,14 +142,12 @@ export class Container {
       resolveResponse,
       rejectResponse,
       resolveDone,
-      cancelTimeout: () => undefined,
+      deadlineMs: nowMs + this.#options.timeoutMs,
       onFinished,
     };
     this.#active = active;
-    // The timeout runs on the simulator's clock: a test advances it instead of waiting 60 s.
-    active.cancelTimeout = clock.setTimer(this.#options.timeoutMs, () => this.#onTimeout(active));
-    const nowMs = clock.now();
-    const message: InvokeMessage = { type: 'invoke', nowMs, deadlineMs: nowMs + this.#options.timeoutMs, ...payload };
+    this.#watchTimeout();
+    const message: InvokeMessage = { type: 'invoke', nowMs, deadlineMs: active.deadlineMs, ...payload };
     if (coldStart) {
       this.#state = 'initializing';
       this.#spawn(nowMs).postMessage(message);
@@ -161,6 +163,8 @@ export class Container {
   async stop(reason = 'stopped'): Promise<void> {
     if (this.#state === 'stopped' && !this.#worker) return;
     this.#state = 'stopped';
+    this.#timeoutWatch?.();
+    this.#timeoutWatch = null;
     const active = this.#active;
     if (active) {
       active.outcome = 'crash';
@@ -226,6 +230,26 @@ export class Container {
     });
     worker.on('exit', (code) => this.#onExit(worker, code));
     return worker;
+  }
+
+  /**
+   * Times out the active invocation at its deadline, on the simulator's clock (a test advances it
+   * instead of waiting 60 s). One timer per container, armed for the deadline of the invocation that
+   * armed it and re-armed when it fires for a later one, rather than one timer set and cleared per
+   * invocation: that pair was a measurable cost on the server's main thread at thousands of
+   * invocations a second, and an invocation almost never times out.
+   */
+  #watchTimeout(): void {
+    const active = this.#active;
+    if (this.#timeoutWatch || !active) return;
+    const clock = this.#options.clock;
+    this.#timeoutWatch = clock.setTimer(active.deadlineMs - clock.now(), () => {
+      this.#timeoutWatch = null;
+      const current = this.#active;
+      if (!current) return;
+      if (clock.now() >= current.deadlineMs) this.#onTimeout(current);
+      else this.#watchTimeout();
+    });
   }
 
   #thaw(): void {
@@ -388,7 +412,6 @@ export class Container {
   #finish(active: Active, pending: PendingWork[], rejection?: Error, frozen?: Extract<FromRuntime, { type: 'frozen' }>): void {
     if (this.#active !== active) return;
     this.#active = null;
-    active.cancelTimeout();
     if (!active.responded) {
       active.responded = true;
       active.rejectResponse(rejection ?? new SimError('SIMULATOR_CLOSED', 'the container stopped before answering'));

@@ -22,9 +22,16 @@ export interface PoolOptions {
 export class ContainerPool {
   #options: PoolOptions;
   #all = new Set<Container>();
-  /** Idle containers, most recently used last. */
-  #idle: Container[] = [];
-  #reapers = new Map<Container, () => void>();
+  /** Idle containers with the clock time each went idle, most recently used last (so oldest first). */
+  #idle: Array<{ container: Container; idleSinceMs: number }> = [];
+  /**
+   * Cancels the one reaping timer, armed for the oldest idle container (`#idle[0]`); null when none is
+   * armed. One timer for the pool rather than one per release: under load every request released a
+   * container, and setting and clearing a timer each time was a measurable cost on the main thread.
+   * The oldest idle container only changes when it is taken (then the pool has no other idle one, as
+   * the most recent is taken first) or reaped, and both re-arm.
+   */
+  #reaper: (() => void) | null = null;
   #stopping = new Set<Promise<void>>();
   #draining = false;
 
@@ -44,9 +51,8 @@ export class ContainerPool {
   acquire(): Container | null {
     const warm = this.#idle.pop();
     if (warm) {
-      this.#reapers.get(warm)?.();
-      this.#reapers.delete(warm);
-      return warm;
+      if (this.#idle.length === 0) this.#disarmReaper();
+      return warm.container;
     }
     if (this.#all.size >= this.#options.maxConcurrency) return null;
     const container = this.#options.createContainer();
@@ -65,29 +71,49 @@ export class ContainerPool {
       this.#stop(container, 'retired');
       return;
     }
-    this.#idle.push(container);
-    // Idle reaping on the simulator's clock: after idleTimeoutMs without an invocation the platform
-    // stops the environment, and whatever was frozen in it (an undelivered request) is lost.
-    const cancel = this.#options.clock.setTimer(this.#options.idleTimeoutMs, () => {
-      this.#reapers.delete(container);
-      this.#idle = this.#idle.filter((c) => c !== container);
-      this.#options.logger?.info(`[${this.#options.functionName} ${container.id}] reaped after ${this.#options.idleTimeoutMs} ms idle`);
-      this.#stop(container, 'reaped');
+    this.#idle.push({ container, idleSinceMs: this.#options.clock.now() });
+    this.#armReaper();
+  }
+
+  /**
+   * Idle reaping on the simulator's clock: after idleTimeoutMs without an invocation the platform
+   * stops the environment, and whatever was frozen in it (an undelivered request) is lost.
+   */
+  #armReaper(): void {
+    const oldest = this.#idle[0];
+    if (this.#reaper || !oldest) return;
+    const { clock, idleTimeoutMs } = this.#options;
+    this.#reaper = clock.setTimer(oldest.idleSinceMs + idleTimeoutMs - clock.now(), () => {
+      this.#reaper = null;
+      const nowMs = clock.now();
+      for (let next = this.#idle[0]; next && next.idleSinceMs + idleTimeoutMs <= nowMs; next = this.#idle[0]) {
+        this.#idle.shift();
+        this.#options.logger?.info(`[${this.#options.functionName} ${next.container.id}] reaped after ${idleTimeoutMs} ms idle`);
+        this.#stop(next.container, 'reaped');
+      }
+      this.#armReaper();
     });
-    this.#reapers.set(container, cancel);
+  }
+
+  #disarmReaper(): void {
+    this.#reaper?.();
+    this.#reaper = null;
   }
 
   /** After a redeploy: stop idle containers now and busy ones as soon as they finish. */
   drain(): void {
     this.#draining = true;
-    for (const container of this.#idle) this.#stop(container, 'retired');
+    const idle = this.#idle;
     this.#idle = [];
+    this.#disarmReaper();
+    for (const { container } of idle) this.#stop(container, 'retired');
   }
 
   /** Stops every container now (busy ones included) and waits until all are gone. */
   async stopAll(reason: string): Promise<void> {
-    for (const container of [...this.#all]) this.#stop(container, reason);
     this.#idle = [];
+    this.#disarmReaper();
+    for (const container of [...this.#all]) this.#stop(container, reason);
     await this.settled();
   }
 
@@ -101,8 +127,6 @@ export class ContainerPool {
   }
 
   #stop(container: Container, reason: string): void {
-    this.#reapers.get(container)?.();
-    this.#reapers.delete(container);
     this.#all.delete(container);
     const stopping = container.stop(reason).finally(() => this.#stopping.delete(stopping));
     this.#stopping.add(stopping);

@@ -285,6 +285,54 @@ describe('pool', () => {
     }
   });
 
+  it('reaps each idle container idleTimeoutMs after its own last invocation, oldest first', async () => {
+    const { sim, clock } = startSim({ idleTimeoutMs: 10_000 });
+    const [a, b] = await Promise.all([call(sim, 'modes'), call(sim, 'modes')]);
+    const ids = [a.result.containerId, b.result.containerId];
+    clock.advance(4000);
+    const again = await call(sim, 'modes'); // the most recently used container takes it, and is idle again from t=4000
+    const older = ids.find((id) => id !== again.result.containerId);
+    const live = (): string[] => sim.containers().map((c) => c.id).sort();
+    clock.advance(5999);
+    expect(live()).toEqual([...ids].sort());
+    clock.advance(1); // t=10000: the container idle since t=0 goes, the other stays
+    expect(live()).toEqual([again.result.containerId]);
+    expect(older).toBeDefined();
+    clock.advance(3999);
+    expect(live()).toEqual([again.result.containerId]);
+    clock.advance(1); // t=14000
+    expect(live()).toEqual([]);
+    // A container taken and released again starts a new idle period.
+    const fresh = await call(sim, 'modes');
+    clock.advance(9999);
+    await call(sim, 'modes');
+    clock.advance(9999);
+    expect(live()).toEqual([fresh.result.containerId]);
+    clock.advance(1);
+    expect(live()).toEqual([]);
+  });
+
+  it('times an invocation out at its own deadline, not at the deadline of one before it', async () => {
+    const { sim, clock } = startSim({ timeoutMs: 2000 });
+    await call(sim, 'modes'); // t=0: its deadline would have been t=2000
+    clock.advance(1500);
+    const started = whenStarted();
+    const hanging = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { onStart: started.onStart });
+    await started.containerId;
+    let answered = false;
+    void hanging.then(() => (answered = true));
+    const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    clock.advance(500); // t=2000
+    await settle();
+    expect(answered).toBe(false);
+    clock.advance(1499); // t=3499
+    await settle();
+    expect(answered).toBe(false);
+    clock.advance(1); // t=3500 = 1500 + 2000
+    const result = await hanging;
+    expect(result.response.status).toBe(502);
+    expect((await result.done).outcome).toBe('timeout');
+  });
 
   it('throttles with 429 beyond maxConcurrency without touching a container', async () => {
     const { sim, clock } = startSim({ maxConcurrency: 1, timeoutMs: 1000 });
