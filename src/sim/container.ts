@@ -271,6 +271,7 @@ export class Container {
         this.#fail(active, 'init-error', message.error, 502);
         return;
       case 'v1-response':
+      case 'v2-complete':
       case 'v2-end':
       case 'v2-body-error':
       case 'handler-error':
@@ -317,6 +318,9 @@ export class Container {
           if (!(error instanceof InvalidV1ResultError)) throw error;
           this.#handlerError(active, { errorType: error.name, errorMessage: error.message });
         }
+        return;
+      case 'v2-complete':
+        this.#respond(active, { kind: 'buffered', status: message.status, headers: message.headers, body: message.body });
         return;
       case 'v2-end':
         active.body?.close();

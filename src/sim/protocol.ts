@@ -72,6 +72,8 @@ export type ToRuntime = InvokeMessage;
 export type FinalMessage =
   | { type: 'v1-response'; requestId: string; result: V1Result }
   | { type: 'v2-end'; requestId: string }
+  /** A whole v2 response, when its body was complete without waiting (see runV2): one message, not head, chunks and end. */
+  | { type: 'v2-complete'; requestId: string; status: number; headers: Array<[string, string]>; body: Uint8Array | null }
   | { type: 'v2-body-error'; requestId: string; error: SerializedError }
   | { type: 'handler-error'; requestId: string; error: SerializedError };
 

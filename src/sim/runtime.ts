@@ -145,19 +145,22 @@ async function runV2(handler: Handler, message: InvokeMessage): Promise<FinalMes
       name: 'Runtime.InvalidResponse',
     });
   }
-  post({
-    type: 'v2-head',
-    requestId: message.requestId,
-    status: response.status,
-    statusText: response.statusText,
-    headers: [...response.headers],
-    hasBody: response.body !== null,
-  });
+  const head = { requestId: message.requestId, status: response.status, headers: [...response.headers] };
   let final: FinalMessage | undefined;
-  if (response.body) {
+  const ready = await readReadyBody(response.body);
+  if (ready.complete) {
+    // The whole body was there without waiting (a string, JSON, bytes): the response travels as one
+    // message, and the server sends it in one write with a Content-Length.
+    final = { type: 'v2-complete', ...head, body: ready.body };
+  } else {
+    // A body still being produced streams: the head and what is ready go out now, the rest chunk by
+    // chunk, so a streaming handler's first bytes reach the client before it finishes.
+    post({ type: 'v2-head', ...head, statusText: response.statusText, hasBody: true });
+    for (const chunk of ready.chunks) post({ type: 'v2-chunk', requestId: message.requestId, chunk });
     try {
-      // Streamed chunk by chunk: a streaming handler's first bytes reach the client before it finishes.
-      for await (const chunk of response.body) post({ type: 'v2-chunk', requestId: message.requestId, chunk });
+      for (let next = await ready.pending; !next.done; next = await ready.reader.read()) {
+        post({ type: 'v2-chunk', requestId: message.requestId, chunk: next.value });
+      }
       final = { type: 'v2-end', requestId: message.requestId };
     } catch (error) {
       final = { type: 'v2-body-error', requestId: message.requestId, error: serializeError(error) };
@@ -173,6 +176,54 @@ async function runV2(handler: Handler, message: InvokeMessage): Promise<FinalMes
     await Promise.all(batch);
   }
   return undefined;
+}
+
+type ReadyBody =
+  | { complete: true; body: Uint8Array | null }
+  | { complete: false; chunks: Uint8Array[]; reader: ReadableStreamDefaultReader<Uint8Array>; pending: ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']> };
+
+/** Resolves on the next turn of the event loop: by then, a body that needs no I/O has been read. */
+function nextTurn(): { reached: Promise<'later'>; cancel: () => void } {
+  let immediate: NodeJS.Immediate | undefined;
+  const reached = new Promise<'later'>((resolve) => {
+    immediate = setImmediate(() => resolve('later'));
+  });
+  return { reached, cancel: () => clearImmediate(immediate) };
+}
+
+/**
+ * Reads the chunks of a body that are available without waiting for I/O or timers. A body built
+ * from a string, JSON or bytes completes within the current turn; one that is still being produced
+ * (a stream fed by timers or network) is not complete by the next turn, and is streamed from there.
+ * A body that fails while being read counts as not complete: the streaming path reports the error.
+ */
+async function readReadyBody(body: ReadableStream<Uint8Array> | null): Promise<ReadyBody> {
+  if (body === null) return { complete: true, body: null };
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  const later = nextTurn();
+  for (;;) {
+    const pending = reader.read();
+    const next = await Promise.race([pending, later.reached]).catch(() => 'later' as const);
+    if (next === 'later') return { complete: false, chunks, reader, pending };
+    if (next.done) {
+      // Not left to fire after the freeze that follows.
+      later.cancel();
+      return { complete: true, body: concat(chunks) };
+    }
+    chunks.push(next.value);
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1 && chunks[0]) return chunks[0];
+  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** Requests that were in flight at the previous freeze: the work this thaw carries over. */

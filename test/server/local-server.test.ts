@@ -57,6 +57,18 @@ describe("the article's transcripts, over HTTP", () => {
   });
 });
 
+describe('responses', () => {
+  it('sends a v2 answer that was complete at once whole, with a Content-Length instead of chunks', async () => {
+    const { url } = await startTestServer();
+    const res = await fetch(`${url}/api/collect`);
+    const body = await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('transfer-encoding')).toBeNull();
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(body)));
+    expect(JSON.parse(body)).toEqual({ items: [] });
+  });
+});
+
 describe('concurrency', () => {
   it('concurrent requests reach distinct cold containers (whoami), and a later one reuses a warm one', async () => {
     const { url } = await startTestServer();

@@ -99,6 +99,27 @@ describe('Netlify request/response mapping', () => {
     expect((await call(sim, 'echo-v2')).result.containerId).toBe(result.containerId);
   });
 
+  it('hands a server a v2 answer whose body was complete at once as one buffered answer, and a streaming one as a stream', async () => {
+    const { sim } = startSim();
+    const buffered = { method: 'GET', url: 'http://localhost/.netlify/functions/echo-v2', headers: [['x-test', 'b']] as Array<[string, string]>, body: null };
+    const whole = await sim.invokeBuffered('echo-v2', buffered);
+    expect(whole.response).toMatchObject({ kind: 'buffered', status: 200, headers: [['content-type', 'application/json']] });
+    expect(JSON.parse(Buffer.from((whole.response as { body: Uint8Array }).body).toString())).toMatchObject({ header: 'b', method: 'GET' });
+    await whole.done;
+
+    const gate = await recordingServer();
+    let open!: () => void;
+    gate.script(() => ({ kind: 'respond', status: 200, until: new Promise<void>((resolve) => (open = resolve)) }));
+    const streaming = await sim.invokeBuffered('echo-v2', { ...buffered, url: `${buffered.url}?gate=${encodeURIComponent(gate.url)}` });
+    expect(streaming.response).toBeInstanceOf(Response);
+    const reader = (streaming.response as Response).body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('first;');
+    await gate.waitForRequests(1); // 'second' does not exist yet: the first chunk went out on its own
+    open();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('second');
+    expect((await streaming.done).outcome).toBe('ok');
+  });
+
   it('answers 204 when a v2 handler returns nothing, as Netlify does', async () => {
     const { sim } = startSim();
     const c = await call(sim, 'echo-v2', { query: 'nothing=1' });
