@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { runLoad, type LoadFigures } from './load.ts';
 import { BenchOptionsError, parseBenchOptions, USAGE, type BenchOptions } from './options.ts';
 import { freePort, ServerProcess } from './proc.ts';
-import { checkTargets, computeRatios, renderMarkdown, renderText, type BenchResults, type LoadRun, type MachineInfo, type MemoryRun } from './report.ts';
+import { checkTargets, computeRatios, renderMarkdown, renderText, type BenchResults, type LoadRun, type MachineInfo, type MemoryRun, type SettleFigures } from './report.ts';
 import { runSimulatorBench } from './sim-bench.ts';
-import { rssGrowth, type RssSample } from './stats.ts';
+import { rssGrowth, rssSettled, type RssSample } from './stats.ts';
 import { functionExists, planServer, SCENARIOS, SERVER_LABELS, type Scenario, type ServerId } from './targets.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -114,6 +114,7 @@ async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOpt
 
 async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<MemoryRun> {
   const outcome = await withServer('memory', serverId, scenario, options, async (server, url, _readyAfterMs, warmup) => {
+    const settle = await settleMemory(server, url, serverId, options);
     const samples: RssSample[] = [];
     const first = server.rssBytes();
     if (first === null) throw new Error(`${serverId} has no RSS to read`);
@@ -140,11 +141,57 @@ async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchO
       samples.push({ requests, rssBytes });
       progress(`${SERVER_LABELS[serverId]}: memory chunk ${chunk}/${options.memoryChunks}: ${requests} requests, RSS ${(rssBytes / 1048576).toFixed(1)} MiB`);
     }
-    return { server: serverId, scenario: scenario.id, status: 'ok' as const, samples, growth: rssGrowth(samples), requests, durationS, errors, non2xx, shortened: requests < options.memoryRequests };
+    return {
+      server: serverId,
+      scenario: scenario.id,
+      status: 'ok' as const,
+      samples,
+      growth: rssGrowth(samples),
+      requests,
+      durationS,
+      errors,
+      non2xx,
+      shortened: requests < options.memoryRequests,
+      ...(settle && { settle }),
+    };
   });
   if ('server' in outcome) return outcome;
   progress(`${SERVER_LABELS[serverId]}: memory ${scenario.label} ${outcome.status}: ${outcome.reason.split('\n')[0]}`);
   return { server: serverId, scenario: scenario.id, status: outcome.status, reason: outcome.reason, samples: [], growth: null, requests: 0, durationS: 0, errors: 0, non2xx: 0, shortened: false };
+}
+
+/**
+ * Load before a memory run until RSS stops climbing (or the cap), in slices with an RSS check after
+ * each. The isolates of a server size their heaps over their first major GCs under load, in steps of
+ * several MiB, for tens of seconds (measured: ours on hello-world 372 -> 408 MiB over 20 s of settling,
+ * then 407.7 -> 407.9 MiB over the 20,000 requests; on collect 552 -> 846 MiB over 25 s, then flat); a
+ * run that started before then would report that one-off sizing as growth per request, while a leak
+ * keeps growing after it. Returns undefined when settling is off.
+ */
+async function settleMemory(server: ServerProcess, url: string, serverId: ServerId, options: BenchOptions): Promise<SettleFigures | undefined> {
+  if (options.memorySettleCapS <= 0) return undefined;
+  const start = server.rssBytes();
+  if (start === null) throw new Error(`${serverId} has no RSS to read`);
+  const figures: SettleFigures = { durationS: 0, requests: 0, rssBytes: [start], settled: false };
+  while (figures.durationS < options.memorySettleCapS) {
+    const sliceS = Math.min(options.memorySettleSliceS, options.memorySettleCapS - figures.durationS);
+    const slice = await runLoad(url, options.connections, { kind: 'duration', durationS: sliceS });
+    figures.durationS += sliceS;
+    figures.requests += slice.requests;
+    const rss = server.rssBytes();
+    const death = server.deathNote();
+    if (rss === null || death !== null) throw new Error(death ?? `${serverId} has no RSS to read`);
+    const previous = figures.rssBytes[figures.rssBytes.length - 1] ?? rss;
+    figures.rssBytes.push(rss);
+    if (rssSettled(previous, rss)) {
+      figures.settled = true;
+      break;
+    }
+  }
+  progress(
+    `${SERVER_LABELS[serverId]}: settling load ${figures.durationS} s, ${figures.requests} requests, RSS ${figures.rssBytes.map((b) => (b / 1048576).toFixed(0)).join(' -> ')} MiB${figures.settled ? '' : ' (cap reached, still climbing)'}`,
+  );
+  return figures;
 }
 
 /**

@@ -26,6 +26,15 @@ export interface BenchOptions {
    * reported per request actually served.
    */
   memoryChunkCapS: number;
+  /**
+   * Upper bound, in seconds, on the settling load before a memory run (0: none). Every isolate (each
+   * container's, the main thread's, the Blobs thread's) sizes its heap over its first major GCs under
+   * load, which takes tens of seconds; the run measures what comes after, growth per request under
+   * sustained load, not how big the heaps end up. Settling stops early once RSS stops climbing.
+   */
+  memorySettleCapS: number;
+  /** Seconds of load between two RSS checks while settling. */
+  memorySettleSliceS: number;
   /** Cold starts measured (issue 5: at least 20). */
   coldStarts: number;
   /** Warm invocations measured for the overhead figure. */
@@ -46,6 +55,7 @@ export const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--qui
   --quick             a short smoke run: 2 s load, 2,000-request memory run, 20 cold starts, 300 warm calls
   --only LIST         comma-separated subset of: ${ALL_TARGETS.join(', ')} (env BENCH_ONLY)
   --memory-requests N requests in the memory run (default 20000)
+  --memory-settle S   at most S seconds of load before the memory run, until RSS stops climbing (default 60, 0: none)
   --cold-starts N     cold starts to measure (default 30, at least 20)
   --warm-invocations N warm invocations to measure (default 3000)`;
 
@@ -53,6 +63,14 @@ function positiveNumber(name: string, raw: string | undefined): number {
   const value = Number(raw);
   if (raw === undefined || raw === '' || !Number.isFinite(value) || value <= 0) {
     throw new BenchOptionsError(`${name} needs a positive number, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function nonNegativeNumber(name: string, raw: string | undefined): number {
+  const value = Number(raw);
+  if (raw === undefined || raw === '' || !Number.isFinite(value) || value < 0) {
+    throw new BenchOptionsError(`${name} needs a number of seconds (0 or more), got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}`);
   }
   return value;
 }
@@ -80,8 +98,8 @@ function parseOnly(raw: string): BenchTarget[] {
 export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BenchOptions {
   const quick = argv.includes('--quick') || env['BENCH_QUICK'] === '1';
   const options: BenchOptions = quick
-    ? { durationS: 2, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, coldStarts: 20, warmInvocations: 300, only: ALL_TARGETS, quick }
-    : { durationS: 10, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick };
+    ? { durationS: 2, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, memorySettleCapS: 3, memorySettleSliceS: 1, coldStarts: 20, warmInvocations: 300, only: ALL_TARGETS, quick }
+    : { durationS: 10, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, memorySettleCapS: 60, memorySettleSliceS: 5, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick };
 
   if (env['BENCH_DURATION_S'] !== undefined) options.durationS = positiveNumber('BENCH_DURATION_S', env['BENCH_DURATION_S']);
   if (env['BENCH_WARMUP_S'] !== undefined) options.warmupS = positiveNumber('BENCH_WARMUP_S', env['BENCH_WARMUP_S']);
@@ -110,6 +128,9 @@ export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<
       }
       case '--memory-requests':
         options.memoryRequests = positiveInteger('--memory-requests', takeValue());
+        break;
+      case '--memory-settle':
+        options.memorySettleCapS = nonNegativeNumber('--memory-settle', takeValue());
         break;
       case '--cold-starts':
         options.coldStarts = positiveInteger('--cold-starts', takeValue());

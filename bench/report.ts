@@ -5,7 +5,7 @@
 import type { LoadFigures } from './load.ts';
 import type { BenchOptions } from './options.ts';
 import type { ColdStartFigures, SimFigures, WarmOverheadFigures } from './sim-bench.ts';
-import { formatMiB, formatNumber, formatRatio, ratio, type RssGrowth, type RssSample } from './stats.ts';
+import { formatMiB, formatNumber, formatRatio, ratio, SETTLED_RSS_FRACTION, type RssGrowth, type RssSample } from './stats.ts';
 import { SCENARIOS, SERVER_LABELS, type ScenarioId, type ServerId } from './targets.ts';
 
 export type RunStatus = 'ok' | 'not-available' | 'failed';
@@ -38,6 +38,18 @@ export interface MemoryRun {
   non2xx: number;
   /** True when the server was too slow for the requested number of requests within the chunks' time caps. */
   shortened: boolean;
+  /** The settling load before the run (see BenchOptions.memorySettleCapS); absent when there was none. */
+  settle?: SettleFigures;
+}
+
+/** The load a memory run was preceded by, until RSS stopped climbing or the cap was reached. */
+export interface SettleFigures {
+  durationS: number;
+  requests: number;
+  /** RSS before settling, then after each slice. */
+  rssBytes: number[];
+  /** False when the cap was reached with RSS still climbing. */
+  settled: boolean;
 }
 
 export interface MachineInfo {
@@ -217,7 +229,7 @@ function loadTable(load: readonly LoadRun[]): Table {
 }
 
 function memoryTable(memory: readonly MemoryRun[]): Table {
-  const headers = ['request', 'server', 'requests', 'RSS before', 'RSS after each chunk (MiB)', 'growth/request', '2nd half', 'errors+non-2xx'];
+  const headers = ['request', 'server', 'settling load', 'requests', 'RSS before', 'RSS after each chunk (MiB)', 'growth/request', '2nd half', 'errors+non-2xx'];
   const notes: string[] = [];
   return {
     headers,
@@ -228,6 +240,7 @@ function memoryTable(memory: readonly MemoryRun[]): Table {
       const first = run.samples[0];
       return [
         ...head,
+        settleLabel(run.settle),
         `${formatNumber(run.requests)}${run.shortened ? ` in ${formatNumber(run.durationS, 0)} s (too slow for more)` : ''}`,
         formatMiB(first?.rssBytes),
         run.samples
@@ -240,6 +253,12 @@ function memoryTable(memory: readonly MemoryRun[]): Table {
       ];
     }),
   };
+}
+
+function settleLabel(settle: SettleFigures | undefined): string {
+  if (!settle) return 'none';
+  const path = settle.rssBytes.map((bytes) => formatNumber(bytes / 1048576, 0)).join('→');
+  return `${formatNumber(settle.durationS, 0)} s, ${formatNumber(settle.requests)} req, ${path} MiB${settle.settled ? '' : ' (still climbing at the cap)'}`;
 }
 
 function simulatorTable(results: Pick<BenchResults, 'coldStart' | 'warmOverhead'>): Table {
@@ -308,7 +327,7 @@ function machineLine(results: BenchResults): string {
 
 function settingsLine(results: BenchResults): string {
   const o = results.options;
-  return `${o.connections} connections, ${o.durationS} s per run after ${o.warmupS} s warm-up; memory run ${formatNumber(o.memoryRequests)} requests in ${o.memoryChunks} chunks (each capped at ${o.memoryChunkCapS} s)`;
+  return `${o.connections} connections, ${o.durationS} s per run after ${o.warmupS} s warm-up; memory run ${formatNumber(o.memoryRequests)} requests in ${o.memoryChunks} chunks (each capped at ${o.memoryChunkCapS} s), after settling load until RSS grows < ${SETTLED_RSS_FRACTION * 100}% per ${o.memorySettleSliceS} s (at most ${o.memorySettleCapS} s)`;
 }
 
 function sections(results: BenchResults): Array<[string, Table]> {

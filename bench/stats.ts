@@ -88,6 +88,17 @@ export function rssGrowth(samples: readonly RssSample[]): RssGrowth {
   };
 }
 
+/** Growth of RSS over one settling slice, as a fraction of RSS, below which the heaps count as sized. */
+export const SETTLED_RSS_FRACTION = 0.01;
+
+/**
+ * Whether RSS has stopped climbing: it grew by less than `fraction` of its earlier value over the last
+ * slice of load. A server that shrank counts as settled too.
+ */
+export function rssSettled(previousBytes: number, currentBytes: number, fraction = SETTLED_RSS_FRACTION): boolean {
+  return currentBytes - previousBytes < previousBytes * fraction;
+}
+
 /** Formats a number for tables: `null` as an em dash, else `digits` decimals with thousands separators. */
 export function formatNumber(value: number | null | undefined, digits = 0): string {
   if (value == null || !Number.isFinite(value)) return '—';

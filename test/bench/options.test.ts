@@ -14,6 +14,13 @@ describe('bench options', () => {
     expect(parseBenchOptions(['--quick'], {}).durationS).toBeLessThan(parseBenchOptions([], {}).durationS);
   });
 
+  it('settles for at most 60 s before the memory run by default, 3 s in a quick run, and not at all with --memory-settle 0', () => {
+    expect(parseBenchOptions([], {})).toMatchObject({ memorySettleCapS: 60, memorySettleSliceS: 5 });
+    expect(parseBenchOptions(['--quick'], {})).toMatchObject({ memorySettleCapS: 3, memorySettleSliceS: 1 });
+    expect(parseBenchOptions(['--memory-settle', '0'], {}).memorySettleCapS).toBe(0);
+    expect(() => parseBenchOptions(['--memory-settle', '-1'], {})).toThrow(BenchOptionsError);
+  });
+
   it('selects targets with --only', () => {
     expect(parseBenchOptions(['--only', 'ours,cold-start'], {}).only).toEqual(['ours', 'cold-start']);
     expect(parseBenchOptions([], { BENCH_ONLY: 'bare' }).only).toEqual(['bare']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, parseStatProcessGroup, parseVmRssBytes, percentile, ratio, rssGrowth } from '../../bench/stats.ts';
+import { median, parseStatProcessGroup, parseVmRssBytes, percentile, ratio, rssGrowth, rssSettled } from '../../bench/stats.ts';
 
 describe('bench statistics', () => {
   it('takes the middle value of an odd sample and the mean of the two middle values of an even one', () => {
@@ -51,5 +51,13 @@ describe('RSS growth per request', () => {
 
   it('cannot tell growth from a single sample', () => {
     expect(rssGrowth([{ requests: 0, rssBytes: 1 }])).toEqual({ bytesPerRequest: null, steadyBytesPerRequest: null });
+  });
+
+  it('counts RSS as settled once a slice grows it by less than 1%, and a shrinking one as settled too', () => {
+    const mib = 1048576;
+    expect(rssSettled(400 * mib, 410 * mib)).toBe(false); // +2.5%: heaps still sizing up
+    expect(rssSettled(400 * mib, 403 * mib)).toBe(true); // +0.75%
+    expect(rssSettled(400 * mib, 390 * mib)).toBe(true);
+    expect(rssSettled(400 * mib, 410 * mib, 0.05)).toBe(true);
   });
 });
