@@ -114,7 +114,7 @@ async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOpt
 
 async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<MemoryRun> {
   const outcome = await withServer('memory', serverId, scenario, options, async (server, url, _readyAfterMs, warmup) => {
-    const settle = await settleMemory(server, url, serverId, options);
+    const settle = await settleMemory(server, url, serverId, options, warmup.requestsPerS);
     const samples: RssSample[] = [];
     const first = server.rssBytes();
     if (first === null) throw new Error(`${serverId} has no RSS to read`);
@@ -168,15 +168,20 @@ async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchO
  * run that started before then would report that one-off sizing as growth per request, while a leak
  * keeps growing after it. Returns undefined when settling is off.
  */
-async function settleMemory(server: ServerProcess, url: string, serverId: ServerId, options: BenchOptions): Promise<SettleFigures | undefined> {
+async function settleMemory(server: ServerProcess, url: string, serverId: ServerId, options: BenchOptions, warmupRate: number): Promise<SettleFigures | undefined> {
   if (options.memorySettleCapS <= 0) return undefined;
   const start = server.rssBytes();
   if (start === null) throw new Error(`${serverId} has no RSS to read`);
   const figures: SettleFigures = { durationS: 0, requests: 0, rssBytes: [start], settled: false };
+  let rate = warmupRate;
   while (figures.durationS < options.memorySettleCapS) {
     const sliceS = Math.min(options.memorySettleSliceS, options.memorySettleCapS - figures.durationS);
-    const slice = await runLoad(url, options.connections, { kind: 'duration', durationS: sliceS });
-    figures.durationS += sliceS;
+    // Sized in requests from the latest rate, so every request of a slice is answered before the RSS
+    // check and the next slice (see drainPause in load.ts for what a cut-off run leaves behind).
+    const requests = Math.max(options.connections, Math.round((rate * sliceS) / options.connections) * options.connections);
+    const slice = await runLoad(url, options.connections, { kind: 'requests', requests, capS: sliceS * 4 });
+    if (slice.requestsPerS > 0) rate = slice.requestsPerS;
+    figures.durationS += slice.durationS;
     figures.requests += slice.requests;
     const rss = server.rssBytes();
     const death = server.deathNote();
@@ -189,7 +194,7 @@ async function settleMemory(server: ServerProcess, url: string, serverId: Server
     }
   }
   progress(
-    `${SERVER_LABELS[serverId]}: settling load ${figures.durationS} s, ${figures.requests} requests, RSS ${figures.rssBytes.map((b) => (b / 1048576).toFixed(0)).join(' -> ')} MiB${figures.settled ? '' : ' (cap reached, still climbing)'}`,
+    `${SERVER_LABELS[serverId]}: settling load ${figures.durationS.toFixed(0)} s, ${figures.requests} requests, RSS ${figures.rssBytes.map((b) => (b / 1048576).toFixed(0)).join(' -> ')} MiB${figures.settled ? '' : ' (cap reached, still climbing)'}`,
   );
   return figures;
 }
