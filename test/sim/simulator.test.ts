@@ -145,6 +145,20 @@ describe('Netlify request/response mapping', () => {
 });
 
 describe('failures', () => {
+  it('answers an invalid v1 result (no statusCode, a header that would split the head) with Runtime.InvalidResponse, and the container stays warm', async () => {
+    const { sim } = startSim();
+    const warm = await call(sim, 'modes');
+    for (const mode of ['invalid', 'bad-header']) {
+      const bad = await call(sim, 'modes', { query: `mode=${mode}` });
+      expect(bad.status).toBe(502);
+      expect(JSON.parse(bad.text)).toMatchObject({ errorType: 'Runtime.InvalidResponse' });
+      expect(bad.result.response.headers.get('injected')).toBeNull();
+      expect(bad.report).toMatchObject({ outcome: 'handler-error', containerId: warm.result.containerId });
+    }
+    const after = await call(sim, 'modes');
+    expect([after.result.containerId, after.result.coldStart, json(after).count]).toEqual([warm.result.containerId, false, 4]);
+  });
+
   it('a handler that throws gets Netlify’s error shape without a stack trace, and its container stays warm', async () => {
     const warnings: string[] = [];
     const { sim } = startSim({ logger: { info: () => undefined, warn: (line) => warnings.push(line) } });
