@@ -12,7 +12,7 @@ import type { BufferedResponse, Clock, ContainerSnapshot, ContainerState, Invoca
 import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
 import { SimError } from './errors.ts';
-import { errorResponse } from './http-mapping.ts';
+import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
 import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
 
 /** Everything a container needs from the simulator. */
@@ -37,7 +37,7 @@ function youngGenerationMb(memoryLimitMb: number): number {
 }
 
 /** What the simulator hands a container for one invocation (already mapped from the web Request). */
-export type InvocationPayload = Pick<InvokeMessage, 'requestId' | 'clientIp' | 'request'>;
+export type InvocationPayload = Pick<InvokeMessage, 'requestId' | 'clientIp' | 'event' | 'request'>;
 
 /** An invocation as it runs: the response arrives first, the report when the container froze. */
 export interface RunningInvocation {
@@ -270,7 +270,8 @@ export class Container {
       case 'init-error':
         this.#fail(active, 'init-error', message.error, 502);
         return;
-      case 'complete':
+      case 'v1-response':
+      case 'v2-complete':
       case 'v2-end':
       case 'v2-body-error':
       case 'handler-error':
@@ -307,10 +308,18 @@ export class Container {
     }
   }
 
-  /** The end of a response: a whole answer, the end (or failure) of a streamed v2 body, or a handler error. */
+  /** The end of a response: a v1 result, the end (or failure) of a v2 body, or a handler error. */
   #complete(active: Active, message: FinalMessage): void {
     switch (message.type) {
-      case 'complete':
+      case 'v1-response':
+        try {
+          this.#respond(active, fromV1Result(message.result));
+        } catch (error) {
+          if (!(error instanceof InvalidV1ResultError)) throw error;
+          this.#handlerError(active, { errorType: error.name, errorMessage: error.message });
+        }
+        return;
+      case 'v2-complete':
         this.#respond(active, { kind: 'buffered', status: message.status, headers: message.headers, body: message.body });
         return;
       case 'v2-end':

@@ -62,20 +62,18 @@ export interface InvokeMessage {
   /** Clock time at which the invocation times out (v1 `getRemainingTimeInMillis`). */
   deadlineMs: number;
   clientIp: string;
-  /** The request as it arrived; the runtime maps it to the v1 event or the v2 `Request`. */
-  request: SerializedRequest;
+  event?: V1Event;
+  request?: SerializedRequest;
 }
 
 export type ToRuntime = InvokeMessage;
 
 /** Messages that complete a response: sent alone, or inside the `frozen` message that follows at once. */
 export type FinalMessage =
+  | { type: 'v1-response'; requestId: string; result: V1Result }
   | { type: 'v2-end'; requestId: string }
-  /**
-   * A whole response in one message: a v1 result mapped by the runtime, or a v2 response whose body
-   * was complete without waiting (see runV2), instead of head, chunks and end.
-   */
-  | { type: 'complete'; requestId: string; status: number; headers: Array<[string, string]>; body: Uint8Array | string | null }
+  /** A whole v2 response, when its body was complete without waiting (see runV2): one message, not head, chunks and end. */
+  | { type: 'v2-complete'; requestId: string; status: number; headers: Array<[string, string]>; body: Uint8Array | null }
   | { type: 'v2-body-error'; requestId: string; error: SerializedError }
   | { type: 'handler-error'; requestId: string; error: SerializedError };
 

@@ -11,10 +11,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
-import { fromV1Result, toV1Event } from './http-mapping.ts';
 import { installClockDate } from './runtime-date.ts';
 import { INIT_REQUEST_ID, PendingWorkTracker } from './runtime-pending.ts';
-import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError, ToRuntime, V1Result } from './protocol.ts';
+import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError, ToRuntime } from './protocol.ts';
 
 const data = workerData as RuntimeWorkerData;
 const port = parentPort;
@@ -103,21 +102,18 @@ async function runV1(handler: Handler, message: InvokeMessage): Promise<FinalMes
     clientContext: {},
     getRemainingTimeInMillis: (): number => Math.max(0, message.deadlineMs - Date.now()),
   };
-  const event = toV1Event(message.request, message.clientIp);
-  const result = await tracker.runAs(message.requestId, () => handler(event, context));
+  const result = await tracker.runAs(message.requestId, () => handler(message.event, context));
   if (typeof result !== 'object' || result === null) {
     throw Object.assign(new Error('lambda response was undefined. check your function code again'), {
       name: 'Runtime.InvalidResponse',
     });
   }
-  // An invalid result (no numeric statusCode, a body that is not a string, a bad header) throws
-  // InvalidV1ResultError (`Runtime.InvalidResponse`), reported like a handler error.
-  const { status, headers, body } = fromV1Result(result as V1Result);
-  return { type: 'complete', requestId: message.requestId, status, headers, body };
+  return { type: 'v1-response', requestId: message.requestId, result };
 }
 
 async function runV2(handler: Handler, message: InvokeMessage): Promise<FinalMessage | undefined> {
   const serialized = message.request;
+  if (!serialized) throw new Error('v2 invocation without a request');
   const hasBody = serialized.body !== null && serialized.method !== 'GET' && serialized.method !== 'HEAD';
   const request = new Request(serialized.url, {
     method: serialized.method,
@@ -155,7 +151,7 @@ async function runV2(handler: Handler, message: InvokeMessage): Promise<FinalMes
   if (ready.complete) {
     // The whole body was there without waiting (a string, JSON, bytes): the response travels as one
     // message, and the server sends it in one write with a Content-Length.
-    final = { type: 'complete', ...head, body: ready.body };
+    final = { type: 'v2-complete', ...head, body: ready.body };
   } else {
     // A body still being produced streams: the head and what is ready go out now, the rest chunk by
     // chunk, so a streaming handler's first bytes reach the client before it finishes.

@@ -22,7 +22,7 @@ import { bundleFunction, discoverFunctions, runtimeBundle, type FunctionBundle }
 import { systemClock } from './clock.ts';
 import { Container, type InvocationPayload } from './container.ts';
 import { SimError } from './errors.ts';
-import { errorResponse, serializeRequest, toWebResponse } from './http-mapping.ts';
+import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
 import { ContainerPool } from './pool.ts';
 
 /** Options the simulator adds to the shared contract. */
@@ -142,9 +142,8 @@ export class Simulator {
     const { bundle, pool } = await this.#entry(name);
     const requestId = options.requestId ?? randomUUID();
     const clientIp = options.clientIp ?? '127.0.0.1';
-    // The runtime maps it to a v1 event or a v2 Request, in the container's thread rather than here on
-    // the thread every request goes through.
-    const payload: InvocationPayload = { requestId, clientIp, request };
+    // Map the request before taking a container, so acquiring and dispatching happen in one step.
+    const payload: InvocationPayload = bundle.api === 'v1' ? { requestId, clientIp, event: toV1Event(request, clientIp) } : { requestId, clientIp, request };
     this.#assertOpen();
     const container = pool.acquire();
     if (!container) return this.#throttled(name, requestId);
