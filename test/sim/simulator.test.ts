@@ -20,6 +20,18 @@ async function twoConcurrentCalls(sim: Simulator): Promise<Record<string, { cold
   return Object.fromEntries(after.map((c) => [c.result.containerId, { cold: c.result.coldStart, count: json(c).count }]));
 }
 
+/**
+ * A recording server the echo-v2 fixture fetches between its two chunks, holding that request until
+ * `open()`: the second chunk cannot exist before the test releases it.
+ */
+async function heldGate(): Promise<{ gate: Awaited<ReturnType<typeof recordingServer>>; query: string; open: () => void }> {
+  const gate = await recordingServer();
+  let release: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  gate.script(() => ({ kind: 'respond', status: 200, until: opened }));
+  return { gate, query: `gate=${encodeURIComponent(gate.url)}`, open: () => release() };
+}
+
 describe('Netlify request/response mapping', () => {
   it('gives a v1 handler the Netlify event and context, and maps its result back to a Response', async () => {
     const { sim } = startSim();
@@ -85,11 +97,9 @@ describe('Netlify request/response mapping', () => {
   });
 
   it('a client that cancels a streamed body does not disturb the function: it runs on and freezes normally', async () => {
-    const gate = await recordingServer();
-    let open!: () => void;
-    gate.script(() => ({ kind: 'respond', status: 200, until: new Promise<void>((resolve) => (open = resolve)) }));
+    const { gate, query, open } = await heldGate();
     const { sim } = startSim();
-    const result = await sim.invoke('echo-v2', request('echo-v2', { query: `gate=${encodeURIComponent(gate.url)}` }));
+    const result = await sim.invoke('echo-v2', request('echo-v2', { query }));
     const reader = result.response.body!.getReader();
     await reader.read();
     await reader.cancel();
@@ -107,10 +117,8 @@ describe('Netlify request/response mapping', () => {
     expect(JSON.parse(Buffer.from((whole.response as { body: Uint8Array }).body).toString())).toMatchObject({ header: 'b', method: 'GET' });
     await whole.done;
 
-    const gate = await recordingServer();
-    let open!: () => void;
-    gate.script(() => ({ kind: 'respond', status: 200, until: new Promise<void>((resolve) => (open = resolve)) }));
-    const streaming = await sim.invokeBuffered('echo-v2', { ...buffered, url: `${buffered.url}?gate=${encodeURIComponent(gate.url)}` });
+    const { gate, query, open } = await heldGate();
+    const streaming = await sim.invokeBuffered('echo-v2', { ...buffered, url: `${buffered.url}?${query}` });
     expect(streaming.response).toBeInstanceOf(Response);
     const reader = (streaming.response as Response).body!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('first;');
@@ -127,11 +135,9 @@ describe('Netlify request/response mapping', () => {
   });
 
   it('streams a v2 response body: the first chunk arrives while the handler is still writing', async () => {
-    const gate = await recordingServer();
-    let open!: () => void;
-    gate.script(() => ({ kind: 'respond', status: 200, until: new Promise<void>((resolve) => (open = resolve)) }));
+    const { gate, query, open } = await heldGate();
     const { sim } = startSim();
-    const result = await sim.invoke('echo-v2', request('echo-v2', { query: `gate=${encodeURIComponent(gate.url)}` }));
+    const result = await sim.invoke('echo-v2', request('echo-v2', { query }));
     const reader = result.response.body!.getReader();
     const first = await reader.read();
     expect(new TextDecoder().decode(first.value)).toBe('first;');
