@@ -93,9 +93,9 @@ function describe(figures: LoadFigures): string {
   return `${figures.requests} requests, ${figures.requestsPerS.toFixed(1)} req/s, p50 ${figures.latencyP50Ms ?? '—'} ms, p99 ${figures.latencyP99Ms ?? '—'} ms, errors ${figures.errors}, non-2xx ${figures.non2xx}`;
 }
 
-async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<LoadRun> {
+async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOptions, round: number): Promise<LoadRun> {
   const outcome = await withServer('load', serverId, scenario, options, async (server, url, readyAfterMs) => {
-    progress(`${SERVER_LABELS[serverId]}: ${scenario.label} for ${options.durationS} s`);
+    progress(`${SERVER_LABELS[serverId]}: ${scenario.label} for ${options.durationS} s (round ${round} of ${options.rounds})`);
     const figures = await runLoad(url, options.connections, { kind: 'duration', durationS: options.durationS });
     const rssAfterBytes = server.rssBytes();
     progress(`${SERVER_LABELS[serverId]}: ${describe(figures)}`);
@@ -103,13 +103,13 @@ async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOpt
     const death = server.deathNote();
     if (death !== null) {
       progress(`${SERVER_LABELS[serverId]}: ${death}`);
-      return { server: serverId, scenario: scenario.id, status: 'failed' as const, reason: death, readyAfterMs, figures, rssAfterBytes };
+      return { server: serverId, scenario: scenario.id, round, status: 'failed' as const, reason: death, readyAfterMs, figures, rssAfterBytes };
     }
-    return { server: serverId, scenario: scenario.id, status: 'ok' as const, readyAfterMs, figures, rssAfterBytes };
+    return { server: serverId, scenario: scenario.id, round, status: 'ok' as const, readyAfterMs, figures, rssAfterBytes };
   });
   if ('server' in outcome) return outcome;
   progress(`${SERVER_LABELS[serverId]}: ${scenario.label} ${outcome.status}: ${outcome.reason.split('\n')[0]}`);
-  return { server: serverId, scenario: scenario.id, status: outcome.status, reason: outcome.reason };
+  return { server: serverId, scenario: scenario.id, round, status: outcome.status, reason: outcome.reason };
 }
 
 async function memoryRun(serverId: ServerId, scenario: Scenario, options: BenchOptions): Promise<MemoryRun> {
@@ -238,9 +238,12 @@ async function main(): Promise<void> {
   progress(`targets: ${options.only.join(', ')}${options.quick ? ' (quick)' : ''}`);
 
   const load: LoadRun[] = [];
-  for (const scenario of SCENARIOS) {
-    for (const serverId of ['ours', 'netlify', 'bare'] as const) {
-      if (selected.has(serverId)) load.push(await loadRun(serverId, scenario, options));
+  // Round by round, every server once per round: a ratio is then taken between runs minutes apart.
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const scenario of SCENARIOS) {
+      for (const serverId of ['ours', 'netlify', 'bare'] as const) {
+        if (selected.has(serverId)) load.push(await loadRun(serverId, scenario, options, round));
+      }
     }
   }
 

@@ -11,8 +11,14 @@ export const ALL_TARGETS: readonly BenchTarget[] = ['ours', 'netlify', 'bare', '
 
 /** What one run of the benchmark does. */
 export interface BenchOptions {
-  /** Seconds of measured load per server and request. */
+  /** Seconds of measured load per server and request, in each round. */
   durationS: number;
+  /**
+   * Load runs are repeated this many times, every server once per round, and each ratio is the median
+   * of its per-round values: a shared machine's load drifts over minutes, the servers of one round
+   * are measured close together.
+   */
+  rounds: number;
   /** Seconds of unmeasured load before each measured run, so JIT and caches are warm. */
   warmupS: number;
   connections: number;
@@ -50,7 +56,8 @@ export class BenchOptionsError extends Error {
 }
 
 export const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--quick] [--only ${ALL_TARGETS.join(',')}]
-  --duration S        seconds of measured load per server and request (env BENCH_DURATION_S, default 10)
+  --duration S        seconds of measured load per server and request in each round (env BENCH_DURATION_S, default 10)
+  --rounds N          rounds of load runs; ratios are medians of the per-round ratios (default 3, quick 1)
   --warmup S          seconds of warm-up load before each measured run (env BENCH_WARMUP_S, default 2)
   --quick             a short smoke run: 2 s load, 2,000-request memory run, 20 cold starts, 300 warm calls
   --only LIST         comma-separated subset of: ${ALL_TARGETS.join(', ')} (env BENCH_ONLY)
@@ -98,8 +105,8 @@ function parseOnly(raw: string): BenchTarget[] {
 export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BenchOptions {
   const quick = argv.includes('--quick') || env['BENCH_QUICK'] === '1';
   const options: BenchOptions = quick
-    ? { durationS: 2, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, memorySettleCapS: 3, memorySettleSliceS: 1, coldStarts: 20, warmInvocations: 300, only: ALL_TARGETS, quick }
-    : { durationS: 10, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, memorySettleCapS: 60, memorySettleSliceS: 5, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick };
+    ? { durationS: 2, rounds: 1, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, memorySettleCapS: 3, memorySettleSliceS: 1, coldStarts: 20, warmInvocations: 300, only: ALL_TARGETS, quick }
+    : { durationS: 10, rounds: 3, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, memorySettleCapS: 60, memorySettleSliceS: 5, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick };
 
   if (env['BENCH_DURATION_S'] !== undefined) options.durationS = positiveNumber('BENCH_DURATION_S', env['BENCH_DURATION_S']);
   if (env['BENCH_WARMUP_S'] !== undefined) options.warmupS = positiveNumber('BENCH_WARMUP_S', env['BENCH_WARMUP_S']);
@@ -128,6 +135,9 @@ export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<
       }
       case '--memory-requests':
         options.memoryRequests = positiveInteger('--memory-requests', takeValue());
+        break;
+      case '--rounds':
+        options.rounds = positiveInteger('--rounds', takeValue());
         break;
       case '--memory-settle':
         options.memorySettleCapS = nonNegativeNumber('--memory-settle', takeValue());

@@ -5,7 +5,7 @@
 import type { LoadFigures } from './load.ts';
 import type { BenchOptions } from './options.ts';
 import type { ColdStartFigures, SimFigures, WarmOverheadFigures } from './sim-bench.ts';
-import { formatMiB, formatNumber, formatRatio, ratio, SETTLED_RSS_FRACTION, type RssGrowth, type RssSample } from './stats.ts';
+import { formatMiB, formatNumber, formatRatio, median, ratio, SETTLED_RSS_FRACTION, type RssGrowth, type RssSample } from './stats.ts';
 import { SCENARIOS, SERVER_LABELS, type ScenarioId, type ServerId } from './targets.ts';
 
 export type RunStatus = 'ok' | 'not-available' | 'failed';
@@ -21,6 +21,8 @@ export interface LoadRun {
   figures?: LoadFigures;
   /** RSS of the server's process group right after the measured run. */
   rssAfterBytes?: number | null;
+  /** Which round of the run it belongs to (1-based; absent in single-round results). */
+  round?: number;
 }
 
 /** One server driven with many requests, RSS sampled along the way. */
@@ -102,18 +104,37 @@ export interface BenchResults {
 /** RSS growth per request below which a memory run counts as flat. */
 export const FLAT_RSS_BYTES_PER_REQUEST = 1024;
 
-function requestsPerS(load: readonly LoadRun[], server: ServerId, scenario: ScenarioId): number | null {
-  const run = load.find((candidate) => candidate.server === server && candidate.scenario === scenario);
+function requestsPerS(load: readonly LoadRun[], server: ServerId, scenario: ScenarioId, round: number): number | null {
+  const run = load.find((candidate) => candidate.server === server && candidate.scenario === scenario && (candidate.round ?? 1) === round);
   return run?.status === 'ok' && run.figures ? run.figures.requestsPerS : null;
 }
 
-/** The ratios issue 5 asks for, from whichever load runs succeeded. */
-export function computeRatios(load: readonly LoadRun[]): Ratios {
+/** The four ratios, each as its value in every round where both sides were measured, in round order. */
+export function ratioRounds(load: readonly LoadRun[]): Record<keyof Ratios, number[]> {
+  const rounds = [...new Set(load.map((run) => run.round ?? 1))].sort((a, b) => a - b);
+  const per = (server: ServerId, anchor: ServerId, scenario: ScenarioId): number[] =>
+    rounds.map((round) => ratio(requestsPerS(load, server, scenario, round), requestsPerS(load, anchor, scenario, round))).filter((value) => value !== null);
   return {
-    helloOursOverNetlify: ratio(requestsPerS(load, 'ours', 'hello-world'), requestsPerS(load, 'netlify', 'hello-world')),
-    collectOursOverNetlify: ratio(requestsPerS(load, 'ours', 'collect-get'), requestsPerS(load, 'netlify', 'collect-get')),
-    helloOursOverBare: ratio(requestsPerS(load, 'ours', 'hello-world'), requestsPerS(load, 'bare', 'hello-world')),
-    collectOursOverBare: ratio(requestsPerS(load, 'ours', 'collect-get'), requestsPerS(load, 'bare', 'collect-get')),
+    helloOursOverNetlify: per('ours', 'netlify', 'hello-world'),
+    collectOursOverNetlify: per('ours', 'netlify', 'collect-get'),
+    helloOursOverBare: per('ours', 'bare', 'hello-world'),
+    collectOursOverBare: per('ours', 'bare', 'collect-get'),
+  };
+}
+
+/**
+ * The ratios issue 5 asks for, from whichever load runs succeeded: the median over rounds of each
+ * round's ratio. The servers of one round run minutes apart at most, so a round's ratio sees the
+ * same machine; a shared machine's load drifts between rounds.
+ */
+export function computeRatios(load: readonly LoadRun[]): Ratios {
+  const rounds = ratioRounds(load);
+  const mid = (values: number[]): number | null => (values.length > 0 ? median(values) : null);
+  return {
+    helloOursOverNetlify: mid(rounds.helloOursOverNetlify),
+    collectOursOverNetlify: mid(rounds.collectOursOverNetlify),
+    helloOursOverBare: mid(rounds.helloOursOverBare),
+    collectOursOverBare: mid(rounds.collectOursOverBare),
   };
 }
 
@@ -197,13 +218,13 @@ function unavailableRow(head: string[], width: number, status: RunStatus, reason
 }
 
 function loadTable(load: readonly LoadRun[]): Table {
-  const headers = ['request', 'server', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'bytes/resp', 'RSS after'];
+  const headers = ['request', 'server', 'round', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'bytes/resp', 'RSS after'];
   const notes: string[] = [];
   return {
     headers,
     notes,
     rows: load.map((run) => {
-      const head = [scenarioLabel(run.scenario), SERVER_LABELS[run.server]];
+      const head = [scenarioLabel(run.scenario), SERVER_LABELS[run.server], String(run.round ?? 1)];
       if (!run.figures) return unavailableRow(head, headers.length, run.status, run.reason, notes);
       if (run.status !== 'ok') {
         // Figures from a run that failed part-way (the server died): shown, but marked.
@@ -289,14 +310,16 @@ function simulatorTable(results: Pick<BenchResults, 'coldStart' | 'warmOverhead'
   return { headers: ['measurement', 'what', 'median ms', 'p90 ms', 'vs floor'], rows, notes };
 }
 
-function ratioTable(ratios: Ratios): Table {
+function ratioTable(ratios: Ratios, load: readonly LoadRun[]): Table {
+  const rounds = ratioRounds(load);
+  const row = (label: string, key: keyof Ratios): string[] => [label, formatRatio(ratios[key]), rounds[key].map((value) => formatRatio(value)).join(', ') || '—'];
   return {
-    headers: ['ratio (requests/s)', 'value'],
+    headers: ['ratio (requests/s)', 'median of rounds', 'each round'],
     rows: [
-      ['hello-world: ours / netlify', formatRatio(ratios.helloOursOverNetlify)],
-      ['collect GET (v2): ours / netlify', formatRatio(ratios.collectOursOverNetlify)],
-      ['hello-world: ours / bare node:http', formatRatio(ratios.helloOursOverBare)],
-      ['collect GET: ours / bare node:http', formatRatio(ratios.collectOursOverBare)],
+      row('hello-world: ours / netlify', 'helloOursOverNetlify'),
+      row('collect GET (v2): ours / netlify', 'collectOursOverNetlify'),
+      row('hello-world: ours / bare node:http', 'helloOursOverBare'),
+      row('collect GET: ours / bare node:http', 'collectOursOverBare'),
     ],
   };
 }
@@ -327,12 +350,12 @@ function machineLine(results: BenchResults): string {
 
 function settingsLine(results: BenchResults): string {
   const o = results.options;
-  return `${o.connections} connections, ${o.durationS} s per run after ${o.warmupS} s warm-up; memory run ${formatNumber(o.memoryRequests)} requests in ${o.memoryChunks} chunks (each capped at ${o.memoryChunkCapS} s), after settling load until RSS grows < ${SETTLED_RSS_FRACTION * 100}% per ${o.memorySettleSliceS} s (at most ${o.memorySettleCapS} s)`;
+  return `${o.connections} connections, ${o.durationS} s per run after ${o.warmupS} s warm-up, ${o.rounds} round${o.rounds === 1 ? '' : 's'} of load runs (ratios: median of the rounds); memory run ${formatNumber(o.memoryRequests)} requests in ${o.memoryChunks} chunks (each capped at ${o.memoryChunkCapS} s), after settling load until RSS grows < ${SETTLED_RSS_FRACTION * 100}% per ${o.memorySettleSliceS} s (at most ${o.memorySettleCapS} s)`;
 }
 
 function sections(results: BenchResults): Array<[string, Table]> {
   const out: Array<[string, Table]> = [];
-  if (results.load.length > 0) out.push(['Load (autocannon)', loadTable(results.load)], ['Ratios', ratioTable(results.ratios)]);
+  if (results.load.length > 0) out.push(['Load (autocannon)', loadTable(results.load)], ['Ratios', ratioTable(results.ratios, results.load)]);
   if (results.memory.length > 0) out.push(['Memory under sustained load (RSS of the server process group)', memoryTable(results.memory)]);
   if (results.coldStart || results.warmOverhead) out.push(['Simulator: cold start and warm overhead', simulatorTable(results)]);
   out.push(['Targets (issues 3 and 5)', targetTable(results.targets)]);

@@ -4,7 +4,7 @@ import { ALL_TARGETS, BenchOptionsError, parseBenchOptions } from '../../bench/o
 describe('bench options', () => {
   it('runs every target for 10 s with 10 connections and a 20,000-request memory run by default', () => {
     const options = parseBenchOptions([], {});
-    expect(options).toMatchObject({ durationS: 10, connections: 10, memoryRequests: 20_000, only: ALL_TARGETS, quick: false });
+    expect(options).toMatchObject({ durationS: 10, rounds: 3, connections: 10, memoryRequests: 20_000, only: ALL_TARGETS, quick: false });
     expect(options.coldStarts).toBeGreaterThanOrEqual(20);
   });
 

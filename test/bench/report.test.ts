@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadFigures } from '../../bench/load.ts';
 import { parseBenchOptions } from '../../bench/options.ts';
-import { checkTargets, computeRatios, renderMarkdown, type BenchResults, type LoadRun } from '../../bench/report.ts';
+import { checkTargets, computeRatios, ratioRounds, renderMarkdown, type BenchResults, type LoadRun } from '../../bench/report.ts';
 
 function figures(requestsPerS: number, failures = 0): LoadFigures {
   return {
@@ -37,6 +37,21 @@ describe('bench report', () => {
       collectOursOverNetlify: null,
       collectOursOverBare: null,
     });
+  });
+
+  it('takes each ratio as the median of its per-round values, pairing runs of the same round', () => {
+    const round = (n: number, ours: number, netlify: number): LoadRun[] => [
+      { server: 'ours', scenario: 'hello-world', round: n, status: 'ok', figures: figures(ours) },
+      { server: 'netlify', scenario: 'hello-world', round: n, status: 'ok', figures: figures(netlify) },
+    ];
+    // Round 2 ran on a busier machine: both sides slower, its ratio in line with the others.
+    const rounds = [...round(1, 12_000, 2_000), ...round(2, 6_000, 1_200), ...round(3, 14_000, 2_000)];
+    expect(ratioRounds(rounds).helloOursOverNetlify).toEqual([6, 5, 7]);
+    expect(computeRatios(rounds).helloOursOverNetlify).toBe(6);
+    // A round with one side missing gives no ratio, and the others still count.
+    const missing = rounds.filter((run) => !(run.round === 3 && run.server === 'netlify'));
+    expect(ratioRounds(missing).helloOursOverNetlify).toEqual([6, 5]);
+    expect(computeRatios(missing).helloOursOverNetlify).toBe(5.5);
   });
 
   it('checks the issue targets: met, not met, or not measured', () => {
@@ -77,8 +92,8 @@ describe('bench report', () => {
     };
     const markdown = renderMarkdown(results);
     expect(markdown).toContain('2026-11-27 00:10 UTC · 2 cores (AMD EPYC) · Node 24.21.0 · linux x64 · load average 0.5 → 2.3');
-    expect(markdown).toContain('| hello-world (v1) GET | ours (npm start) | 12,000 |');
-    expect(markdown).toContain('| collect (v2) GET | netlify functions:serve --offline | not available [1] |');
+    expect(markdown).toContain('| hello-world (v1) GET | ours (npm start) | 1 | 12,000 |');
+    expect(markdown).toContain('| collect (v2) GET | netlify functions:serve --offline | 1 | not available [1] |');
     expect(markdown).toContain('[1] not-available: netlify-cli is not installed');
     expect(markdown).not.toContain('long log tail');
   });
