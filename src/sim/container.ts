@@ -278,19 +278,17 @@ export class Container {
         this.#complete(active, message);
         return;
       case 'v2-head': {
-        let body: ReadableStream<Uint8Array> | null = null;
-        if (message.hasBody) {
-          body = new ReadableStream<Uint8Array>({
-            start: (controller) => {
-              active.body = controller;
-            },
-            // The client went away. The function runs on regardless (as on the platform); its
-            // remaining chunks are dropped.
-            cancel: () => {
-              active.body = undefined;
-            },
-          });
-        }
+        // Only a body still being produced comes this way (a whole one, or none, is 'v2-complete').
+        const body = new ReadableStream<Uint8Array>({
+          start: (controller) => {
+            active.body = controller;
+          },
+          // The client went away. The function runs on regardless (as on the platform); its
+          // remaining chunks are dropped.
+          cancel: () => {
+            active.body = undefined;
+          },
+        });
         this.#respond(active, new Response(body, { status: message.status, statusText: message.statusText, headers: message.headers }));
         return;
       }
@@ -440,12 +438,12 @@ export class Container {
     if (active.initDurationMs !== undefined) report.initDurationMs = active.initDurationMs;
     if (active.errorMessage !== undefined) report.errorMessage = active.errorMessage;
     active.onFinished();
-    if (this.#options.reportLines) this.#logReport(report, durationMs);
+    if (this.#options.reportLines) this.#logReport(report);
     active.resolveDone(report);
   }
 
-  #logReport(report: InvocationReport, durationMs: number): void {
-    const log = `REPORT RequestId: ${report.requestId} Container: ${this.id} Duration: ${durationMs.toFixed(2)} ms Billed Duration: ${report.billedDurationMs} ms Memory Size: ${report.memorySizeMb} MB Max Memory Used: ${report.maxMemoryUsedMb} MB${report.initDurationMs !== undefined ? ` Init Duration: ${report.initDurationMs.toFixed(2)} ms` : ''}`;
+  #logReport(report: InvocationReport): void {
+    const log = `REPORT RequestId: ${report.requestId} Container: ${this.id} Duration: ${report.durationMs.toFixed(2)} ms Billed Duration: ${report.billedDurationMs} ms Memory Size: ${report.memorySizeMb} MB Max Memory Used: ${report.maxMemoryUsedMb} MB${report.initDurationMs !== undefined ? ` Init Duration: ${report.initDurationMs.toFixed(2)} ms` : ''}`;
     this.#options.logger?.info(log);
     for (const work of report.pendingAtFreeze) {
       this.#options.logger?.warn(

@@ -80,7 +80,8 @@ export type FinalMessage =
 export type FromRuntime =
   | { type: 'ready'; initDurationMs: number }
   | { type: 'init-error'; error: SerializedError }
-  | { type: 'v2-head'; requestId: string; status: number; statusText: string; headers: Array<[string, string]>; hasBody: boolean }
+  /** The head of a v2 response whose body is still being produced; its chunks follow. */
+  | { type: 'v2-head'; requestId: string; status: number; statusText: string; headers: Array<[string, string]> }
   | { type: 'v2-chunk'; requestId: string; chunk: Uint8Array }
   | FinalMessage
   | {

@@ -155,7 +155,7 @@ async function runV2(handler: Handler, message: InvokeMessage): Promise<FinalMes
   } else {
     // A body still being produced streams: the head and what is ready go out now, the rest chunk by
     // chunk, so a streaming handler's first bytes reach the client before it finishes.
-    post({ type: 'v2-head', ...head, statusText: response.statusText, hasBody: true });
+    post({ type: 'v2-head', ...head, statusText: response.statusText });
     for (const chunk of ready.chunks) post({ type: 'v2-chunk', requestId: message.requestId, chunk });
     try {
       for (let next = await ready.pending; !next.done; next = await ready.reader.read()) {
