@@ -60,15 +60,21 @@ export function nodeArgsOfScript(script: string): string[] | null {
 }
 
 /**
- * A throwaway site directory for netlify-cli: a copy of the project's sources, `node_modules` linked,
- * and its own `.netlify/`.
+ * A throwaway site directory for a server under test: a copy of the project's sources,
+ * `node_modules` linked, and its own `.netlify/`.
  *
- * Why: netlify-cli writes each function's bundle to `<cwd>/.netlify/functions-serve/` and rewrites it
- * when any netlify process in the same directory starts. A `netlify dev` smoke test run in the same
- * checkout during the bench deleted the bundle under the running server, which then answered 500
- * ("ENOENT … functions-serve/hello-world/hello-world.js") for part of the run. The sources are copied,
- * not linked: through a linked `functions/` netlify-cli builds a wrong path for v2 bundles and every
- * v2 request fails with "Cannot find module".
+ * Why, for netlify-cli: it writes each function's bundle to `<cwd>/.netlify/functions-serve/` and
+ * rewrites it when any netlify process in the same directory starts. A `netlify dev` smoke test run in
+ * the same checkout during the bench deleted the bundle under the running server, which then answered
+ * 500 ("ENOENT … functions-serve/hello-world/hello-world.js") for part of the run. The sources are
+ * copied, not linked: through a linked `functions/` netlify-cli builds a wrong path for v2 bundles and
+ * every v2 request fails with "Cannot find module".
+ *
+ * Why, for ours: both servers must answer the same request from the same data. Each keeps Netlify
+ * Blobs under its own `.netlify/`, so in the checkout ours read whatever collect had stored there
+ * during development (six items, 785-byte answers, against netlify's empty store and 372 bytes), and a
+ * bench that wrote to it would change the developer's data. In a fresh copy both start empty, like
+ * the bare server's collect answer.
  */
 function isolatedSite(projectRoot: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'bench-netlify-site-'));
@@ -96,7 +102,11 @@ export function planServer(id: ServerId, projectRoot: string): ServerPlan {
       }
       return {
         available: true,
-        command: (port, logPath) => ({ name: 'ours', command: process.execPath, args, cwd: projectRoot, env: { PORT: String(port) }, logPath }),
+        command: (port, logPath) => {
+          // The copy's own server file: ours finds its project (functions, netlify.toml, .netlify/) from where that file is.
+          const site = isolatedSite(projectRoot);
+          return { name: 'ours', command: process.execPath, args, cwd: site.dir, env: { PORT: String(port) }, logPath, cleanup: site.remove };
+        },
       };
     }
     case 'netlify': {
