@@ -1,8 +1,8 @@
 import type { InvocationReport, PendingWork } from '../sim/api.ts';
 
 /** Lambda's START line, logged once a container took the request (so it can name the container). */
-export function formatStart(start: { requestId: string; functionName: string; containerId: string; coldStart: boolean }): string {
-  return `START RequestId: ${start.requestId} Version: $LATEST Function: ${start.functionName} Container: ${start.containerId}${start.coldStart ? ' (cold)' : ''}`;
+export function formatStart(start: { requestId: string; containerId: string; coldStart: boolean }, functionName: string): string {
+  return `START RequestId: ${start.requestId} Version: $LATEST Function: ${functionName} Container: ${start.containerId}${start.coldStart ? ' (cold)' : ''}`;
 }
 
 /** Lambda's END line. */
@@ -16,17 +16,10 @@ export function formatEnd(report: InvocationReport): string {
  * as Lambda prints `Status: timeout`.
  */
 export function formatReport(report: InvocationReport): string {
-  const parts = [
-    `REPORT RequestId: ${report.requestId}`,
-    `Container: ${report.containerId}`,
-    `Duration: ${report.durationMs.toFixed(2)} ms`,
-    `Billed Duration: ${report.billedDurationMs} ms`,
-    `Memory Size: ${report.memorySizeMb} MB`,
-    `Max Memory Used: ${report.maxMemoryUsedMb} MB`,
-  ];
-  if (report.coldStart && report.initDurationMs !== undefined) parts.push(`Init Duration: ${report.initDurationMs.toFixed(2)} ms`);
-  if (report.outcome !== 'ok') parts.push(`Status: ${report.outcome}`);
-  return parts.join('\t');
+  // One template rather than an array joined: this runs for every request on the server's busiest thread.
+  const init = report.coldStart && report.initDurationMs !== undefined ? `\tInit Duration: ${report.initDurationMs.toFixed(2)} ms` : '';
+  const status = report.outcome === 'ok' ? '' : `\tStatus: ${report.outcome}`;
+  return `REPORT RequestId: ${report.requestId}\tContainer: ${report.containerId}\tDuration: ${report.durationMs.toFixed(2)} ms\tBilled Duration: ${report.billedDurationMs} ms\tMemory Size: ${report.memorySizeMb} MB\tMax Memory Used: ${report.maxMemoryUsedMb} MB${init}${status}`;
 }
 
 /**

@@ -217,7 +217,9 @@ export class LocalServer {
       sendError(res, 'INTERNAL_ERROR', 'the local server failed to handle this request');
     });
     this.#inFlight.add(handled);
-    void handled.finally(() => this.#inFlight.delete(handled));
+    // then(), not finally(): finally allocates two more promises per request (handled never rejects).
+    const settled = (): void => void this.#inFlight.delete(handled);
+    void handled.then(settled, settled);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -278,7 +280,7 @@ export class LocalServer {
       result = await this.#simulator.invokeBuffered(name, request, {
         clientIp: clientIp(req),
         requestId,
-        onStart: (start) => this.#logger.info(formatStart({ ...start, functionName: name })),
+        onStart: (start) => this.#logger.info(formatStart(start, name)),
       });
     } catch (error) {
       const mapped = fromSimulatorError(error);
@@ -286,14 +288,15 @@ export class LocalServer {
       sendError(res, mapped.code, mapped.message);
       return;
     }
-    void result.done.then((report) => this.#logReport(report));
     if (this.#routes.api(name) === 'v1') {
       // A v1 handler has nothing left to do once it returned (no waitUntil, no streaming): its
       // container freezes together with the answer, so waiting for the freeze costs nothing. It makes
       // the log read in order (END, REPORT and any "froze with pending work" warning before the client
       // has its answer) and guarantees that a client calling again at once finds the container free.
       // v2 answers are not held: they may stream, and waitUntil work runs after the response is sent.
-      await result.done;
+      this.#logReport(await result.done);
+    } else {
+      void result.done.then((report) => this.#logReport(report));
     }
     const { response } = result;
     if (response instanceof Response) await writeResponse(response, res, requestId, method === 'HEAD');
@@ -470,6 +473,8 @@ function requestHeaders(req: IncomingMessage): Array<[string, string]> {
 /** The URL the function sees: the client's Host header, so `rawUrl` reads as the client typed it. */
 function publicUrl(url: URL, req: IncomingMessage, fallbackBase: string): string {
   const host = req.headers.host;
+  // The usual case, a client that names the server as it listens: the target is already that URL.
+  if (host === url.host) return url.href;
   if (host !== undefined) {
     try {
       return new URL(`${url.pathname}${url.search}`, `http://${host}`).href;
