@@ -80,6 +80,8 @@ export class Simulator {
   readonly #tmpRoot: string;
   #sources: Map<string, string> | null = null;
   #functions = new Map<string, Promise<FunctionEntry>>();
+  /** What each of those promises resolved to, so a warm invocation takes its pool without an await. */
+  #resolved = new WeakMap<Promise<FunctionEntry>, FunctionEntry>();
   /** Every pool ever created, current and retired (draining after a refresh). */
   #pools = new Set<ContainerPool>();
   #retired = new Set<ContainerPool>();
@@ -139,7 +141,7 @@ export class Simulator {
    */
   async invokeBuffered(name: string, request: BufferedRequest, options: InvokeOptions = {}): Promise<BufferedInvocationResult> {
     this.#assertOpen();
-    const { bundle, pool } = await this.#entry(name);
+    const { bundle, pool } = this.#readyEntry(name) ?? (await this.#entry(name));
     const requestId = options.requestId ?? randomUUID();
     const clientIp = options.clientIp ?? '127.0.0.1';
     // Map the request before taking a container, so acquiring and dispatching happen in one step.
@@ -151,7 +153,8 @@ export class Simulator {
     options.onStart?.({ requestId, containerId: container.id, coldStart: running.coldStart });
     const done = running.done;
     this.#inFlight.add(done);
-    void done.finally(() => this.#inFlight.delete(done));
+    // then(), not finally(): two promises fewer per invocation (done never rejects).
+    void done.then(() => this.#inFlight.delete(done));
     if (isBackground(name)) {
       // Netlify background functions answer 202 at once and run on; what the handler returns is dropped.
       running.response.catch(() => undefined);
@@ -189,7 +192,7 @@ export class Simulator {
       const bundle = await bundleFunction(name, source, this.#cacheDir);
       if (entry && bundle.bundleHash === entry.bundle.bundleHash) continue;
       if (entry) this.#retire(entry.pool);
-      this.#functions.set(name, Promise.resolve({ bundle, pool: this.#createPool(bundle) }));
+      this.#setEntry(name, Promise.resolve({ bundle, pool: this.#createPool(bundle) }));
       changed.push(name);
     }
     for (const name of sources.keys()) {
@@ -254,6 +257,20 @@ export class Simulator {
     return this.#sources;
   }
 
+  /** The function's entry if it is bundled and current (the usual case), without waiting for a turn. */
+  #readyEntry(name: string): FunctionEntry | undefined {
+    const pending = this.#functions.get(name);
+    return pending && this.#runtimePath ? this.#resolved.get(pending) : undefined;
+  }
+
+  #setEntry(name: string, entry: Promise<FunctionEntry>): void {
+    this.#functions.set(name, entry);
+    entry.then(
+      (resolved) => this.#resolved.set(entry, resolved),
+      () => undefined,
+    );
+  }
+
   #entry(name: string): Promise<FunctionEntry> {
     let entry = this.#functions.get(name);
     if (!entry) {
@@ -270,7 +287,7 @@ export class Simulator {
       });
       // A failed bundle is not cached: the next call tries again (the source may have been fixed).
       entry.catch(() => this.#functions.delete(name));
-      this.#functions.set(name, entry);
+      this.#setEntry(name, entry);
     }
     if (this.#runtimePath) return entry;
     return Promise.all([entry, runtimeBundle(this.#cacheDir)]).then(([resolved, runtimePath]) => {
