@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { BatchedLog } from '../../src/server/log-sink.ts';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { BatchedLog, FLUSH_DELAY_MS } from '../../src/server/log-sink.ts';
 
 /** Both streams write into one timeline, so the order across stdout and stderr is visible. */
 function recorder(): { timeline: Array<[string, string]>; out: { write(text: string): void }; err: { write(text: string): void } } {
@@ -57,6 +57,27 @@ describe('batched log output (npm start)', () => {
     expect(streams.timeline).toEqual([
       ['out', 'SIGTERM: draining in-flight requests\n'],
       ['out', 'stopped\n'],
+    ]);
+  });
+
+  it('by default writes a batch FLUSH_DELAY_MS after its first line, and a line queued later starts a new batch', () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    const streams = recorder();
+    const log = new BatchedLog({ out: streams.out, err: streams.err });
+    log.info('START RequestId: r1');
+    vi.advanceTimersByTime(FLUSH_DELAY_MS - 1);
+    log.info('END RequestId: r1');
+    expect(streams.timeline).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(streams.timeline).toEqual([['out', 'START RequestId: r1\nEND RequestId: r1\n']]);
+    log.info('REPORT RequestId: r1');
+    vi.advanceTimersByTime(FLUSH_DELAY_MS - 1);
+    expect(streams.timeline).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(streams.timeline).toEqual([
+      ['out', 'START RequestId: r1\nEND RequestId: r1\n'],
+      ['out', 'REPORT RequestId: r1\n'],
     ]);
   });
 });

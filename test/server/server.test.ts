@@ -76,6 +76,26 @@ describe('routing, the Netlify way', () => {
     expect(rewritten.url).toMatch(/\/api\/echo\?x=1$/);
   });
 
+  it('the function sees the URL under the Host the client sent, or the server\'s own address when that Host is malformed', async () => {
+    const { url, fake } = await startServer([echo]);
+    const { port } = new URL(url);
+    const send = async (host: string): Promise<void> => {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.end(`GET /api/echo?q=1&q=2 HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      socket.resume();
+      await once(socket, 'close');
+    };
+    await send(`127.0.0.1:${port}`);
+    await send('shop.example:8080');
+    await send('bad host/');
+    expect(fake.invocations.map((i) => i.url)).toEqual([
+      `http://127.0.0.1:${port}/api/echo?q=1&q=2`,
+      'http://shop.example:8080/api/echo?q=1&q=2',
+      `${url}/api/echo?q=1&q=2`,
+    ]);
+  });
+
   it("serves a v2 function at its config.path, and no longer at /.netlify/functions/<name>, as Netlify does", async () => {
     const routed: FakeFunction = { name: 'routed', api: 'v2', configPath: '/items/:id', handler: (req) => new Response(new URL(req.url).pathname) };
     const { url } = await startServer([routed]);
