@@ -3,6 +3,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type Result } from 'autocannon';
+import { cpuShares, readCpuTimes, type CpuShares } from './cpu-times.ts';
 
 /** What one load run measured. */
 export interface LoadFigures {
@@ -24,6 +25,8 @@ export interface LoadFigures {
   statusCounts: Record<string, number>;
   /** Mean response size (headers and body), to show every server answered with a comparable payload. */
   bytesPerResponse: number | null;
+  /** How the machine's CPUs spent the run (load generator and server together); null off Linux. */
+  cpu?: CpuShares | null;
 }
 
 /** How long a run lasts: a fixed duration, or a number of requests bounded by a time cap. */
@@ -57,7 +60,9 @@ export async function runLoad(url: string, connections: number, length: LoadLeng
   // netlify's v2 path can take seconds per request under load; 30 s keeps slow answers from counting as errors.
   const common = { url, connections, timeout: 30 };
   if (length.kind === 'duration') {
-    const figures = toLoadFigures(await autocannon({ ...common, duration: length.durationS }), connections);
+    const before = readCpuTimes();
+    const result = await autocannon({ ...common, duration: length.durationS });
+    const figures = { ...toLoadFigures(result, connections), cpu: cpuShares(before, readCpuTimes()) };
     await drainPause(figures);
     return figures;
   }

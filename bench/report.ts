@@ -5,7 +5,7 @@
 import type { LoadFigures } from './load.ts';
 import type { BenchOptions } from './options.ts';
 import type { ColdStartFigures, SimFigures, WarmOverheadFigures } from './sim-bench.ts';
-import { formatMiB, formatNumber, formatRatio, median, ratio, SETTLED_RSS_FRACTION, type RssGrowth, type RssSample } from './stats.ts';
+import { formatMiB, formatNumber, formatPercent, formatRatio, median, ratio, SETTLED_RSS_FRACTION, type RssGrowth, type RssSample } from './stats.ts';
 import { SCENARIOS, SERVER_LABELS, type ScenarioId, type ServerId } from './targets.ts';
 
 export type RunStatus = 'ok' | 'not-available' | 'failed';
@@ -218,7 +218,7 @@ function unavailableRow(head: string[], width: number, status: RunStatus, reason
 }
 
 function loadTable(load: readonly LoadRun[]): Table {
-  const headers = ['request', 'server', 'round', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'bytes/resp', 'RSS after'];
+  const headers = ['request', 'server', 'round', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'bytes/resp', 'RSS after', 'CPU idle / steal'];
   const notes: string[] = [];
   return {
     headers,
@@ -244,6 +244,8 @@ function loadTable(load: readonly LoadRun[]): Table {
         // Headers and body: collect's answer depends on what its Blobs store holds on that server.
         formatNumber(f.bytesPerResponse),
         formatMiB(run.rssAfterBytes),
+        // Both cores, load generator included: idle time is a server leaving them waiting; steal, the host.
+        f.cpu ? `${formatPercent(f.cpu.idle)} / ${formatPercent(f.cpu.steal)}` : '—',
       ];
     }),
   };

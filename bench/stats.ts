@@ -111,6 +111,12 @@ export function formatMiB(bytes: number | null | undefined): string {
   return `${formatNumber(bytes / (1024 * 1024), 1)} MiB`;
 }
 
+/** Formats a share (0 to 1) as a percentage with no decimals, e.g. `18%`. */
+export function formatPercent(share: number | null | undefined): string {
+  if (share == null || !Number.isFinite(share)) return '—';
+  return `${formatNumber(share * 100)}%`;
+}
+
 /** Formats a ratio as `12.3×`, or an em dash when it could not be computed. */
 export function formatRatio(value: number | null | undefined): string {
   if (value == null) return '—';
