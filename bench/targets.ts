@@ -77,7 +77,7 @@ export function nodeArgsOfScript(script: string): string[] | null {
  * the bare server's collect answer.
  */
 function isolatedSite(projectRoot: string): { dir: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-netlify-site-'));
+  const dir = mkdtempSync(join(tmpdir(), 'bench-site-'));
   for (const entry of ['functions', 'src', 'public', 'netlify.toml', 'package.json', 'tsconfig.json']) {
     if (existsSync(join(projectRoot, entry))) cpSync(join(projectRoot, entry), join(dir, entry), { recursive: true });
   }
