@@ -4,6 +4,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type Result } from 'autocannon';
 import { cpuShares, readCpuTimes, type CpuShares } from './cpu-times.ts';
+import { cpuPerRequest, readThreadTimes, type CpuPerRequest } from './thread-times.ts';
 
 /** What one load run measured. */
 export interface LoadFigures {
@@ -27,6 +28,8 @@ export interface LoadFigures {
   bytesPerResponse: number | null;
   /** How the machine's CPUs spent the run (load generator and server together); null off Linux. */
   cpu?: CpuShares | null;
+  /** The server's and the load generator's CPU per request, when the server's process id was given. */
+  cpuPerRequest?: CpuPerRequest | null;
 }
 
 /** How long a run lasts: a fixed duration, or a number of requests bounded by a time cap. */
@@ -55,14 +58,23 @@ export function toLoadFigures(result: Result, connections: number): LoadFigures 
   };
 }
 
-/** Drives `url` with `connections` keep-alive connections of GET requests for `length`. */
-export async function runLoad(url: string, connections: number, length: LoadLength): Promise<LoadFigures> {
+/**
+ * Drives `url` with `connections` keep-alive connections of GET requests for `length`. Given the
+ * server's process id, a timed run also reports its CPU per request (see thread-times.ts).
+ */
+export async function runLoad(url: string, connections: number, length: LoadLength, serverPid?: number): Promise<LoadFigures> {
   // netlify's v2 path can take seconds per request under load; 30 s keeps slow answers from counting as errors.
   const common = { url, connections, timeout: 30 };
   if (length.kind === 'duration') {
-    const before = readCpuTimes();
+    const machineBefore = readCpuTimes();
+    const threadsBefore = serverPid === undefined ? null : readThreadTimes(serverPid);
+    const ownBefore = process.cpuUsage();
     const result = await autocannon({ ...common, duration: length.durationS });
-    const figures = { ...toLoadFigures(result, connections), cpu: cpuShares(before, readCpuTimes()) };
+    const own = process.cpuUsage(ownBefore);
+    const threadsAfter = serverPid === undefined ? null : readThreadTimes(serverPid);
+    const figures = toLoadFigures(result, connections);
+    figures.cpu = cpuShares(machineBefore, readCpuTimes());
+    if (serverPid !== undefined) figures.cpuPerRequest = cpuPerRequest(serverPid, threadsBefore, threadsAfter, figures.requests, own.user + own.system);
     await drainPause(figures);
     return figures;
   }

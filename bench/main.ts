@@ -96,7 +96,7 @@ function describe(figures: LoadFigures): string {
 async function loadRun(serverId: ServerId, scenario: Scenario, options: BenchOptions, round: number): Promise<LoadRun> {
   const outcome = await withServer('load', serverId, scenario, options, async (server, url, readyAfterMs) => {
     progress(`${SERVER_LABELS[serverId]}: ${scenario.label} for ${options.durationS} s (round ${round} of ${options.rounds})`);
-    const figures = await runLoad(url, options.connections, { kind: 'duration', durationS: options.durationS });
+    const figures = await runLoad(url, options.connections, { kind: 'duration', durationS: options.durationS }, server.pid);
     const rssAfterBytes = server.rssBytes();
     progress(`${SERVER_LABELS[serverId]}: ${describe(figures)}`);
     // A server that died mid-run still leaves figures (all errors); they must not pass as a result.

@@ -218,7 +218,7 @@ function unavailableRow(head: string[], width: number, status: RunStatus, reason
 }
 
 function loadTable(load: readonly LoadRun[]): Table {
-  const headers = ['request', 'server', 'round', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'bytes/resp', 'RSS after', 'CPU idle / steal'];
+  const headers = ['request', 'server', 'round', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'bytes/resp', 'RSS after'];
   const notes: string[] = [];
   return {
     headers,
@@ -244,11 +244,37 @@ function loadTable(load: readonly LoadRun[]): Table {
         // Headers and body: collect's answer depends on what its Blobs store holds on that server.
         formatNumber(f.bytesPerResponse),
         formatMiB(run.rssAfterBytes),
-        // Both cores, load generator included: idle time is a server leaving them waiting; steal, the host.
-        f.cpu ? `${formatPercent(f.cpu.idle)} / ${formatPercent(f.cpu.steal)}` : '—',
       ];
     }),
   };
+}
+
+/**
+ * Where each load run's CPU went, per request served, and how busy the machine's cores were. On a
+ * shared 2-core VM this is what explains a ratio: idle cores mean a server left them waiting (each
+ * request crossing threads that must be woken), steal means the host took time from this VM, and the
+ * load generator's cost per request depends on the server it drives.
+ */
+function cpuTable(load: readonly LoadRun[]): Table {
+  const headers = ['request', 'server', 'round', 'main thread µs', 'other threads µs', 'V8 helpers µs', 'load generator µs', 'CPUs idle', 'steal'];
+  const rows = load
+    .filter((run) => run.figures?.cpuPerRequest || run.figures?.cpu)
+    .map((run) => {
+      const perRequest = run.figures?.cpuPerRequest;
+      const shares = run.figures?.cpu;
+      return [
+        scenarioLabel(run.scenario),
+        SERVER_LABELS[run.server],
+        String(run.round ?? 1),
+        formatNumber(perRequest?.mainUs, 1),
+        formatNumber(perRequest?.otherThreadsUs, 1),
+        formatNumber(perRequest?.v8HelpersUs, 1),
+        formatNumber(perRequest?.loadGeneratorUs, 1),
+        formatPercent(shares?.idle),
+        formatPercent(shares?.steal),
+      ];
+    });
+  return { headers, rows };
 }
 
 function memoryTable(memory: readonly MemoryRun[]): Table {
@@ -357,7 +383,11 @@ function settingsLine(results: BenchResults): string {
 
 function sections(results: BenchResults): Array<[string, Table]> {
   const out: Array<[string, Table]> = [];
-  if (results.load.length > 0) out.push(['Load (autocannon)', loadTable(results.load)], ['Ratios', ratioTable(results.ratios, results.load)]);
+  if (results.load.length > 0) {
+    out.push(['Load (autocannon)', loadTable(results.load)], ['Ratios', ratioTable(results.ratios, results.load)]);
+    const cpu = cpuTable(results.load);
+    if (cpu.rows.length > 0) out.push(["CPU per request served (the server process's threads, and the bench's own for autocannon)", cpu]);
+  }
   if (results.memory.length > 0) out.push(['Memory under sustained load (RSS of the server process group)', memoryTable(results.memory)]);
   if (results.coldStart || results.warmOverhead) out.push(['Simulator: cold start and warm overhead', simulatorTable(results)]);
   out.push(['Targets (issues 3 and 5)', targetTable(results.targets)]);

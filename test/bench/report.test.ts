@@ -24,7 +24,12 @@ function figures(requestsPerS: number, failures = 0): LoadFigures {
 const load: LoadRun[] = [
   { server: 'ours', scenario: 'hello-world', status: 'ok', figures: figures(12_000) },
   { server: 'netlify', scenario: 'hello-world', status: 'ok', figures: figures(1_500) },
-  { server: 'bare', scenario: 'hello-world', status: 'ok', figures: { ...figures(24_000), cpu: { idle: 0.121, steal: 0.008 } } },
+  {
+    server: 'bare',
+    scenario: 'hello-world',
+    status: 'ok',
+    figures: { ...figures(24_000), cpu: { idle: 0.121, steal: 0.008 }, cpuPerRequest: { mainUs: 17.26, otherThreadsUs: 0, v8HelpersUs: 0.4, loadGeneratorUs: 25.04 } },
+  },
   { server: 'ours', scenario: 'collect-get', status: 'ok', figures: figures(4_000, 2) },
   { server: 'netlify', scenario: 'collect-get', status: 'not-available', reason: 'netlify-cli is not installed\nlong log tail' },
 ];
@@ -93,9 +98,10 @@ describe('bench report', () => {
     const markdown = renderMarkdown(results);
     expect(markdown).toContain('2026-11-27 00:10 UTC · 2 cores (AMD EPYC) · Node 24.21.0 · linux x64 · load average 0.5 → 2.3');
     expect(markdown).toContain('| hello-world (v1) GET | ours (npm start) | 1 | 12,000 |');
-    // How the CPUs spent each run, where it was read; a dash where it was not.
-    expect(markdown).toContain('| 150 | — | 12% / 1% |');
-    expect(markdown).toMatch(/\| hello-world \(v1\) GET \| ours \(npm start\) \| 1 \| 12,000 \|.*\| — \|\n/);
+    // Where the CPU went, only for the runs where it was read.
+    expect(markdown).toContain('| hello-world (v1) GET | bare node:http | 1 | 17.3 | 0.0 | 0.4 | 25.0 | 12% | 1% |');
+    expect(markdown.match(/^\| hello-world \(v1\) GET \| bare node:http \| 1 \|/gm)).toHaveLength(2);
+    expect(markdown.match(/^\| hello-world \(v1\) GET \| ours \(npm start\) \| 1 \|/gm)).toHaveLength(1);
     expect(markdown).toContain('| collect (v2) GET | netlify functions:serve --offline | 1 | not available [1] |');
     expect(markdown).toContain('[1] not-available: netlify-cli is not installed');
     expect(markdown).not.toContain('long log tail');
