@@ -473,8 +473,13 @@ function requestHeaders(req: IncomingMessage): Array<[string, string]> {
 /** The URL the function sees: the client's Host header, so `rawUrl` reads as the client typed it. */
 function publicUrl(url: URL, req: IncomingMessage, fallbackBase: string): string {
   const host = req.headers.host;
-  // The usual case, a client that names the server as it listens: the target is already that URL.
-  if (host === url.host) return url.href;
+  // The usual case, a client that names the server as it listens and sends an origin-form target:
+  // the parsed target is already that URL. Only path and query count (no scheme, credentials or
+  // fragment from an absolute-form target), so it is reused only when it holds nothing else.
+  if (host === url.host) {
+    const href = `http://${host}${url.pathname}${url.search}`;
+    if (url.href === href) return href;
+  }
   if (host !== undefined) {
     try {
       return new URL(`${url.pathname}${url.search}`, `http://${host}`).href;

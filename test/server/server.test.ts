@@ -96,6 +96,22 @@ describe('routing, the Netlify way', () => {
     ]);
   });
 
+  it('the URL a function sees keeps only path and query of the target: no scheme or fragment from the client', async () => {
+    const { url, fake } = await startServer([echo]);
+    const { port, host } = new URL(url);
+    const send = async (target: string, hostHeader: string): Promise<void> => {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.end(`GET ${target} HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`);
+      socket.resume();
+      await once(socket, 'close');
+    };
+    // Absolute-form, as sent to a proxy, naming this server under another scheme.
+    await send(`https://${host}/api/echo?q=1`, host);
+    await send('/api/echo?q=1#section', host);
+    expect(fake.invocations.map((i) => i.url)).toEqual([`http://${host}/api/echo?q=1`, `http://${host}/api/echo?q=1`]);
+  });
+
   it("serves a v2 function at its config.path, and no longer at /.netlify/functions/<name>, as Netlify does", async () => {
     const routed: FakeFunction = { name: 'routed', api: 'v2', configPath: '/items/:id', handler: (req) => new Response(new URL(req.url).pathname) };
     const { url } = await startServer([routed]);
