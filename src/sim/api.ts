@@ -37,6 +37,67 @@ export interface SimulatorOptions {
   logger?: SimLogger;
 }
 
+/**
+ * Netlify's rate limiting rule for a function (`config.rateLimit`, or a `[[redirects]]`/`[functions]`
+ * rule in netlify.toml). `aggregateBy` is an array on the platform.
+ */
+export interface RateLimitConfig {
+  windowLimit: number;
+  /** Seconds. */
+  windowSize: number;
+  aggregateBy: Array<'ip' | 'domain'>;
+  /** `rate_limit` answers 429; `rewrite` serves `to` instead. Default `rate_limit`. */
+  action: 'rate_limit' | 'rewrite';
+  to?: string;
+}
+
+/**
+ * Everything the platform reads about one function, merged from its in-source `export const config`
+ * (v2 and v1 alike) and netlify.toml's `[functions]` / `[functions."name"]` tables. Arrays are
+ * normalised (a single `path` becomes a one-element array). Absent means "not set".
+ */
+export interface FunctionConfig {
+  /** URLPattern pathnames the function is served at instead of `/.netlify/functions/<name>`. */
+  path?: string[];
+  excludedPath?: string[];
+  /** Upper-case HTTP methods; others fall through as if the function did not match. */
+  method?: string[];
+  /** When a static file matches the same path, serve the file. */
+  preferStatic?: boolean;
+  /** Cron expression (or @hourly, ...): a scheduled function. */
+  schedule?: string;
+  /** A background function: `-background` suffix or `config.background`. Answers 202 at once, 15 min limit. */
+  background?: boolean;
+  /** Served through `/.netlify/builders/<name>` too (`builder()` wrapper, On-demand Builder). */
+  builder?: boolean;
+  rateLimit?: RateLimitConfig;
+  memoryMb?: number;
+  timeoutMs?: number;
+  externalNodeModules?: string[];
+  includedFiles?: string[];
+  nodeBundler?: string;
+  displayName?: string;
+}
+
+/** Geolocation as v2 `context.geo` holds it (and v1's `x-nf-geo` header carries, base64 JSON). */
+export interface Geo {
+  city?: string;
+  country?: { code?: string; name?: string };
+  subdivision?: { code?: string; name?: string };
+  postalCode?: string;
+  timezone?: string;
+  latitude?: number;
+  longitude?: number;
+}
+
+/** Per-request platform facts the caller (the server's router) knows and the container's context needs. */
+export interface InvocationContextInput {
+  /** Named groups from the `config.path` pattern that matched (v2 `context.params`). */
+  params?: Record<string, string>;
+  /** Default: netlify dev's local geo. */
+  geo?: Geo;
+}
+
 /** Which handler API a function uses. */
 export type HandlerApi = 'v1' | 'v2';
 
@@ -44,8 +105,12 @@ export type HandlerApi = 'v1' | 'v2';
 export interface FunctionInfo {
   name: string;
   api: HandlerApi;
-  /** A v2 function's `config.path`, if it sets one. */
+  /** A v2 function's `config.path`, if it sets one. (Kept while callers move to `config.path`.) */
   configPath?: string | string[];
+  /** The function's merged config. Filled in by the function registry. */
+  config?: FunctionConfig;
+  /** Set when the function failed to bundle or to load its config: it is listed, and its requests get this error. */
+  error?: { code: SimErrorCode; message: string };
   /** Content hash of the esbuild bundle; it changes when the source (or anything it imports) changes. */
   bundleHash: string;
   bundleBytes: number;
@@ -62,6 +127,8 @@ export interface InvokeOptions {
    * log line, a test) know which container took it even when the handler never answers.
    */
   onStart?: (start: { requestId: string; containerId: string; coldStart: boolean }) => void;
+  /** Routing facts for the v2 context (params) and platform headers (geo). */
+  context?: InvocationContextInput;
 }
 
 /** How an invocation ended. */
