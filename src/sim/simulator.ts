@@ -18,12 +18,13 @@ import type {
   SimLogger,
   SimulatorOptions,
 } from './api.ts';
-import { bundleFunction, discoverFunctions, runtimeBundle, type FunctionBundle } from './bundler.ts';
+import { runtimeBundle, type FunctionBundle } from './bundler.ts';
 import { systemClock } from './clock.ts';
 import { Container, type InvocationPayload } from './container.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
 import { ContainerPool } from './pool.ts';
+import { FunctionRegistry, type FunctionEntry } from './registry.ts';
 
 /** Options the simulator adds to the shared contract. */
 export interface SimulatorExtraOptions {
@@ -39,11 +40,6 @@ export interface SimulatorExtraOptions {
    * The local server turns it off: it logs START/END/REPORT itself, from the report `done` resolves with.
    */
   reportLines?: boolean;
-}
-
-interface FunctionEntry {
-  bundle: FunctionBundle;
-  pool: ContainerPool;
 }
 
 const DEFAULTS = { idleTimeoutMs: 600_000, timeoutMs: 60_000, memoryLimitMb: 1024, thawGraceMs: 2000 };
@@ -66,7 +62,6 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  * soon as it is available; `done` settles when the container froze.
  */
 export class Simulator {
-  readonly #functionsDir: string;
   readonly #clock: Clock;
   readonly #idleTimeoutMs: number;
   readonly #timeoutMs: number;
@@ -78,13 +73,7 @@ export class Simulator {
   readonly #cacheDir: string;
   readonly #reportLines: boolean;
   readonly #tmpRoot: string;
-  #sources: Map<string, string> | null = null;
-  #functions = new Map<string, Promise<FunctionEntry>>();
-  /** What each of those promises resolved to, so a warm invocation takes its pool without an await. */
-  #resolved = new WeakMap<Promise<FunctionEntry>, FunctionEntry>();
-  /** Every pool ever created, current and retired (draining after a refresh). */
-  #pools = new Set<ContainerPool>();
-  #retired = new Set<ContainerPool>();
+  readonly #registry: FunctionRegistry;
   #runtimePath: string | null = null;
   #inFlight = new Set<Promise<InvocationReport>>();
   #closed = false;
@@ -92,7 +81,6 @@ export class Simulator {
 
   constructor(options: SimulatorOptions & SimulatorExtraOptions) {
     if (!options || typeof options.functionsDir !== 'string') throw new SimError('INVALID_OPTIONS', 'functionsDir is required');
-    this.#functionsDir = path.resolve(options.functionsDir);
     this.#clock = options.clock ?? systemClock;
     this.#idleTimeoutMs = positive('idleTimeoutMs', options.idleTimeoutMs, DEFAULTS.idleTimeoutMs);
     this.#timeoutMs = positive('timeoutMs', options.timeoutMs, DEFAULTS.timeoutMs);
@@ -105,6 +93,12 @@ export class Simulator {
     this.#reportLines = options.reportLines ?? true;
     // Every container's /tmp lives under one root, so close() can prove it removed them all.
     this.#tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'sim-containers-'));
+    this.#registry = new FunctionRegistry({
+      functionsDir: path.resolve(options.functionsDir),
+      cacheDir: this.#cacheDir,
+      createPool: (bundle) => this.#createPool(bundle),
+      logger: this.#logger,
+    });
   }
 
   /** Root of the containers' temp directories (removed by close/destroy). */
@@ -115,8 +109,7 @@ export class Simulator {
   /** Discovers and bundles every function. */
   async functions(): Promise<FunctionInfo[]> {
     this.#assertOpen();
-    const sources = await this.#discover();
-    const entries = await Promise.all([...sources.keys()].map((name) => this.#entry(name)));
+    const entries = await this.#registry.all();
     return entries.map(({ bundle }) => ({
       name: bundle.name,
       api: bundle.api,
@@ -166,7 +159,7 @@ export class Simulator {
 
   /** Live containers of every function. */
   containers(): ContainerSnapshot[] {
-    return [...this.#pools].flatMap((pool) => pool.snapshots());
+    return this.#registry.pools().flatMap((pool) => pool.snapshots());
   }
 
   /**
@@ -176,31 +169,7 @@ export class Simulator {
    */
   async refresh(): Promise<string[]> {
     this.#assertOpen();
-    this.#pruneRetired();
-    this.#sources = null;
-    const sources = await this.#discover();
-    const changed: string[] = [];
-    for (const [name, pending] of this.#functions) {
-      const entry = await pending.catch(() => null);
-      if (!sources.has(name)) {
-        this.#functions.delete(name);
-        if (entry) this.#retire(entry.pool);
-        changed.push(name);
-        continue;
-      }
-      const source = sources.get(name) ?? '';
-      const bundle = await bundleFunction(name, source, this.#cacheDir);
-      if (entry && bundle.bundleHash === entry.bundle.bundleHash) continue;
-      if (entry) this.#retire(entry.pool);
-      this.#setEntry(name, Promise.resolve({ bundle, pool: this.#createPool(bundle) }));
-      changed.push(name);
-    }
-    for (const name of sources.keys()) {
-      if (this.#functions.has(name)) continue;
-      await this.#entry(name);
-      changed.push(name);
-    }
-    return changed.sort();
+    return this.#registry.refresh();
   }
 
   /** Stops accepting invocations, waits for those in flight to freeze, then stops every container. */
@@ -218,8 +187,8 @@ export class Simulator {
 
   async #stopEverything(reason: string): Promise<void> {
     // Let bundles still in progress finish, so no pool is created after this point goes unstopped.
-    await Promise.all([...this.#functions.values()].map((pending) => pending.catch(() => null)));
-    await Promise.all([...this.#pools].map((pool) => pool.stopAll(reason)));
+    await this.#registry.settle();
+    await Promise.all(this.#registry.pools().map((pool) => pool.stopAll(reason)));
     rmSync(this.#tmpRoot, { recursive: true, force: true });
   }
 
@@ -252,43 +221,13 @@ export class Simulator {
     if (this.#closed) throw new SimError('SIMULATOR_CLOSED', 'the simulator is closed');
   }
 
-  async #discover(): Promise<Map<string, string>> {
-    this.#sources ??= await discoverFunctions(this.#functionsDir);
-    return this.#sources;
-  }
-
   /** The function's entry if it is bundled and current (the usual case), without waiting for a turn. */
   #readyEntry(name: string): FunctionEntry | undefined {
-    const pending = this.#functions.get(name);
-    return pending && this.#runtimePath ? this.#resolved.get(pending) : undefined;
-  }
-
-  #setEntry(name: string, entry: Promise<FunctionEntry>): void {
-    this.#functions.set(name, entry);
-    entry.then(
-      (resolved) => this.#resolved.set(entry, resolved),
-      () => undefined,
-    );
+    return this.#runtimePath ? this.#registry.ready(name) : undefined;
   }
 
   #entry(name: string): Promise<FunctionEntry> {
-    let entry = this.#functions.get(name);
-    if (!entry) {
-      entry = this.#discover().then(async (sources) => {
-        let source = sources.get(name);
-        if (!source) {
-          // A function added since the last scan: look again before giving up.
-          this.#sources = null;
-          source = (await this.#discover()).get(name);
-        }
-        if (!source) throw new SimError('FUNCTION_NOT_FOUND', `no function named "${name}" in ${this.#functionsDir}`);
-        const bundle = await bundleFunction(name, source, this.#cacheDir);
-        return { bundle, pool: this.#createPool(bundle) };
-      });
-      // A failed bundle is not cached: the next call tries again (the source may have been fixed).
-      entry.catch(() => this.#functions.delete(name));
-      this.#setEntry(name, entry);
-    }
+    const entry = this.#registry.entry(name);
     if (this.#runtimePath) return entry;
     return Promise.all([entry, runtimeBundle(this.#cacheDir)]).then(([resolved, runtimePath]) => {
       this.#runtimePath = runtimePath;
@@ -320,21 +259,6 @@ export class Simulator {
         });
       },
     });
-    this.#pools.add(pool);
     return pool;
-  }
-
-  #retire(pool: ContainerPool): void {
-    pool.drain();
-    this.#retired.add(pool);
-  }
-
-  /** Forgets retired pools whose last container has stopped, so repeated refreshes do not pile up. */
-  #pruneRetired(): void {
-    for (const pool of this.#retired) {
-      if (!pool.empty) continue;
-      this.#retired.delete(pool);
-      this.#pools.delete(pool);
-    }
   }
 }
