@@ -1,12 +1,13 @@
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BufferedInvocationResult, BufferedRequest, BufferedResponse, ContainerSnapshot, FunctionInfo, InvocationReport, InvokeOptions, SimLogger } from '../sim/api.ts';
-import { headerList } from '../sim/index.ts';
-import { ServerError, errorBody, fromSimulatorError, statusForCode, type ServerErrorCode } from './errors.ts';
+import type { BufferedInvocationResult, BufferedRequest, ContainerSnapshot, FunctionInfo, InvocationReport, InvokeOptions, SimLogger } from '../sim/api.ts';
+import { ServerError, fromSimulatorError } from './errors.ts';
 import { formatEnd, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
 import type { RedirectRule } from './netlify-toml.ts';
+import { clientIp, ClientGoneError, readBody, requestHeaders } from './request.ts';
+import { sendError, sendJson, writeBuffered, writeResponse } from './response.ts';
 import { RouteTable } from './routes.ts';
+import { isWildcard, parseTarget, publicUrl, urlHost } from './url.ts';
 
 /**
  * The part of the simulator facade (`src/sim/index.ts`) the server uses. The server depends on this
@@ -44,13 +45,6 @@ export interface LocalServerOptions {
 export const defaultMaxBodyBytes = 6 * 1024 * 1024;
 
 const silentLogger: SimLogger = { info: () => undefined, warn: () => undefined };
-
-// Hop-by-hop headers describe this TCP connection, not the request the function sees; the body is
-// re-framed (buffered), so a `transfer-encoding: chunked` would be a lie.
-const hopByHopHeaders = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
-
-/** The client went away before its request body arrived: nothing to answer. */
-class ClientGoneError extends Error {}
 
 /**
  * A thin adapter from node:http to the container simulator: Netlify-style routing in, the simulator's
@@ -274,7 +268,7 @@ export class LocalServer {
     }
     const requestId = `r${this.#nextRequestNumber++}`;
     // Handed over as it arrived (no web Request in between): the simulator maps it for the function.
-    const request: BufferedRequest = { method, url: publicUrl(url, req, this.#url), headers: requestHeaders(req), body };
+    const request: BufferedRequest = { method, url: publicUrl(url, req.headers.host, this.#url), headers: requestHeaders(req), body };
     let result: BufferedInvocationResult;
     try {
       result = await this.#simulator.invokeBuffered(name, request, {
@@ -378,211 +372,4 @@ function listen(server: Server, port: number, host: string): Promise<void> {
     server.once('listening', onListening);
     server.listen(port, host);
   });
-}
-
-function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '';
-}
-
-/** A host as it appears in a URL: wildcard addresses become localhost, IPv6 gets brackets. */
-function urlHost(host: string): string {
-  if (isWildcard(host)) return 'localhost';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-/**
- * The request target as a URL. Origin-form (`/path?query`) is appended to the server's address rather
- * than resolved against it, so `//host/x` stays a path instead of naming another host; absolute-form
- * (`http://host/path`, as sent to proxies) is taken as it is; anything else (`*`) throws.
- */
-function parseTarget(target: string, base: string): URL {
-  return target.startsWith('/') ? new URL(`${base}${target}`) : new URL(target);
-}
-
-/**
- * Buffers the body up to `limitBytes`; beyond it, stops reading and throws PAYLOAD_TOO_LARGE. Null for
- * an empty body. The bytes get a buffer of their own (not a slice of Node's shared pool), because they
- * are copied to a container thread, and copying a view copies its whole underlying buffer.
- */
-function readBody(req: IncomingMessage, limitBytes: number): Promise<Uint8Array | null> {
-  const tooLarge = (): ServerError =>
-    new ServerError('PAYLOAD_TOO_LARGE', `request body exceeds the ${limitBytes}-byte limit for synchronous functions`);
-  const declared = Number(req.headers['content-length']);
-  // Refuse from the header alone: no point receiving megabytes that will be thrown away.
-  if (Number.isFinite(declared) && declared > limitBytes) {
-    req.pause();
-    return Promise.reject(tooLarge());
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let sizeBytes = 0;
-    const cleanup = (): void => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      sizeBytes += chunk.length;
-      if (sizeBytes > limitBytes) {
-        cleanup();
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => {
-      cleanup();
-      if (sizeBytes === 0) {
-        resolve(null);
-        return;
-      }
-      const bytes = new Uint8Array(sizeBytes);
-      let offset = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.length;
-      }
-      resolve(bytes);
-    };
-    const onClose = (): void => {
-      cleanup();
-      reject(new ClientGoneError('client disconnected before sending its whole body'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('close', onClose);
-  });
-}
-
-/** The request's header fields as the simulator takes them (see BufferedRequest), hop-by-hop ones left out. */
-function requestHeaders(req: IncomingMessage): Array<[string, string]> {
-  const fields = new Map<string, string[]>();
-  const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    if (hopByHopHeaders.has(name)) continue;
-    const value = raw[i + 1] as string;
-    const values = fields.get(name);
-    if (values) values.push(value);
-    else fields.set(name, [value]);
-  }
-  return headerList(fields);
-}
-
-/** The URL the function sees: the client's Host header, so `rawUrl` reads as the client typed it. */
-function publicUrl(url: URL, req: IncomingMessage, fallbackBase: string): string {
-  const host = req.headers.host;
-  // The usual case, a client that names the server as it listens and sends an origin-form target:
-  // the parsed target is already that URL. Only path and query count (no scheme, credentials or
-  // fragment from an absolute-form target), so it is reused only when it holds nothing else.
-  if (host === url.host) {
-    const href = `http://${host}${url.pathname}${url.search}`;
-    if (url.href === href) return href;
-  }
-  if (host !== undefined) {
-    try {
-      return new URL(`${url.pathname}${url.search}`, `http://${host}`).href;
-    } catch {
-      // A malformed Host header: fall back to the server's own address.
-    }
-  }
-  return new URL(`${url.pathname}${url.search}`, fallbackBase).href;
-}
-
-function clientIp(req: IncomingMessage): string {
-  const address = req.socket.remoteAddress ?? '127.0.0.1';
-  // An IPv4 client on a dual-stack socket shows up as ::ffff:a.b.c.d; Netlify reports the IPv4 form.
-  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
-}
-
-/**
- * Sends a buffered answer (a v1 result, an error, a 202 for a background function): head and body in
- * one write, with a Content-Length.
- */
-function writeBuffered(answer: BufferedResponse, res: ServerResponse, requestId: string, isHead: boolean): void {
-  if (res.destroyed) return;
-  const headers: string[] = [];
-  let hasRequestId = false;
-  let hasLength = false;
-  for (const [name, value] of answer.headers) {
-    headers.push(name, value);
-    if (name === 'x-nf-request-id') hasRequestId = true;
-    else if (name === 'content-length') hasLength = true;
-  }
-  if (!hasRequestId) headers.push('x-nf-request-id', requestId);
-  const body = isHead || answer.status === 204 || answer.status === 304 ? null : answer.body;
-  if (body !== null && !hasLength) headers.push('content-length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
-  res.writeHead(answer.status, headers);
-  if (body === null) res.end();
-  else res.end(body);
-}
-
-/** Sends a function's web `Response` (v2): the head at once, then the body as it streams. */
-async function writeResponse(response: Response, res: ServerResponse, requestId: string, isHead: boolean): Promise<void> {
-  const headers: string[] = [];
-  // Headers iteration yields each set-cookie on its own, so multiple cookies survive.
-  for (const [name, value] of response.headers) headers.push(name, value);
-  if (!response.headers.has('x-nf-request-id')) headers.push('x-nf-request-id', requestId);
-  const body = response.body;
-  const bodyless = isHead || response.status === 204 || response.status === 304;
-  if (res.destroyed) {
-    await drain(body);
-    return;
-  }
-  if (!body || bodyless) {
-    res.writeHead(response.status, headers);
-    await drain(body);
-    res.end();
-    return;
-  }
-  res.writeHead(response.status, headers);
-  // Send the head now: a streamed body's first chunk may be a long way off.
-  res.flushHeaders();
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      // A client that hung up: keep reading and drop the rest. On the platform the function runs on
-      // after a disconnect (until it ends or times out), and the container freezes only once its body
-      // is complete, so the stream is drained rather than cancelled.
-      if (res.destroyed) continue;
-      // Respect backpressure so a slow client does not make the server buffer a whole stream.
-      if (!res.write(value)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-    }
-    if (!res.destroyed) res.end();
-  } catch {
-    // The function's stream failed after the status went out: cut the response, as the platform does.
-    res.destroy();
-  }
-}
-
-/** Reads a body to its end and drops it (see writeResponse for why not `cancel()`). */
-async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
-  if (!body) return;
-  const reader = body.getReader();
-  try {
-    for (;;) if ((await reader.read()).done) return;
-  } catch {
-    // A failed body has nothing left to drain.
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(value);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, code: ServerErrorCode, message: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (res.destroyed) return;
-  const text = errorBody(code, message);
-  res.writeHead(statusForCode(code), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -13,6 +13,7 @@ import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
+import { Invocation } from './invocation.ts';
 import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
 
 /** Everything a container needs from the simulator. */
@@ -47,25 +48,6 @@ export interface RunningInvocation {
   done: Promise<InvocationReport>;
 }
 
-interface Active {
-  requestId: string;
-  coldStart: boolean;
-  startedMs: number;
-  initDurationMs?: number;
-  outcome: InvocationOutcome;
-  errorMessage?: string;
-  responded: boolean;
-  resolveResponse: (response: Response | BufferedResponse) => void;
-  rejectResponse: (error: Error) => void;
-  body?: ReadableStreamDefaultController<Uint8Array>;
-  resolveDone: (report: InvocationReport) => void;
-  /** Clock time at which it times out. */
-  deadlineMs: number;
-  /** Called synchronously when the invocation ends, before anyone awaiting it resumes: the pool's release. */
-  onFinished: () => void;
-}
-
-
 /** One simulated execution environment; driven by its {@link ContainerPool}. */
 export class Container {
   readonly id: string;
@@ -76,7 +58,7 @@ export class Container {
   #state: ContainerState = 'initializing';
   #worker: Worker | null = null;
   #flag = new Int32Array(new SharedArrayBuffer(4));
-  #active: Active | null = null;
+  #active: Invocation | null = null;
   #invocations = 0;
   #coldStartMs = 0;
   #lastEndedAtMs: number;
@@ -122,29 +104,8 @@ export class Container {
     }
     const clock = this.#options.clock;
     const coldStart = this.#worker === null;
-    let resolveResponse!: (response: Response | BufferedResponse) => void;
-    let rejectResponse!: (error: Error) => void;
-    const response = new Promise<Response | BufferedResponse>((resolve, reject) => {
-      resolveResponse = resolve;
-      rejectResponse = reject;
-    });
-    let resolveDone!: (report: InvocationReport) => void;
-    const done = new Promise<InvocationReport>((resolve) => {
-      resolveDone = resolve;
-    });
     const nowMs = clock.now();
-    const active: Active = {
-      requestId: payload.requestId,
-      coldStart,
-      startedMs: performance.now(),
-      outcome: 'ok',
-      responded: false,
-      resolveResponse,
-      rejectResponse,
-      resolveDone,
-      deadlineMs: nowMs + this.#options.timeoutMs,
-      onFinished,
-    };
+    const active = new Invocation({ requestId: payload.requestId, coldStart, deadlineMs: nowMs + this.#options.timeoutMs, onFinished });
     this.#active = active;
     this.#watchTimeout();
     const message: InvokeMessage = { type: 'invoke', nowMs, deadlineMs: active.deadlineMs, ...payload };
@@ -156,7 +117,7 @@ export class Container {
       this.#worker?.postMessage(message);
       this.#thaw();
     }
-    return { coldStart, response, done };
+    return { coldStart, response: active.response, done: active.done };
   }
 
   /** Stops the container for good (reaped, drained, destroyed): terminates the worker and removes /tmp. */
@@ -166,10 +127,7 @@ export class Container {
     this.#timeoutWatch?.();
     this.#timeoutWatch = null;
     const active = this.#active;
-    if (active) {
-      active.outcome = 'crash';
-      active.errorMessage = `container ${reason} during the invocation`;
-    }
+    if (active) active.markFailed('crash', `container ${reason} during the invocation`);
     // A frozen container cannot touch its /tmp, so an idle one loses it at once (reaping is then
     // visible on disk the moment the clock passes the idle timeout); a busy one only after it is dead.
     if (!active) rmSync(this.tmpDir, { recursive: true, force: true });
@@ -277,23 +235,12 @@ export class Container {
       case 'handler-error':
         this.#complete(active, message);
         return;
-      case 'v2-head': {
+      case 'v2-head':
         // Only a body still being produced comes this way (a whole one, or none, is 'v2-complete').
-        const body = new ReadableStream<Uint8Array>({
-          start: (controller) => {
-            active.body = controller;
-          },
-          // The client went away. The function runs on regardless (as on the platform); its
-          // remaining chunks are dropped.
-          cancel: () => {
-            active.body = undefined;
-          },
-        });
-        this.#respond(active, new Response(body, { status: message.status, statusText: message.statusText, headers: message.headers }));
+        active.respondStreaming({ status: message.status, statusText: message.statusText, headers: message.headers });
         return;
-      }
       case 'v2-chunk':
-        active.body?.enqueue(message.chunk);
+        active.enqueue(message.chunk);
         return;
       case 'frozen':
         // Both in this one synchronous step: the response completes and the container goes back to
@@ -307,26 +254,24 @@ export class Container {
   }
 
   /** The end of a response: a v1 result, the end (or failure) of a v2 body, or a handler error. */
-  #complete(active: Active, message: FinalMessage): void {
+  #complete(active: Invocation, message: FinalMessage): void {
     switch (message.type) {
       case 'v1-response':
         try {
-          this.#respond(active, fromV1Result(message.result));
+          active.respond(fromV1Result(message.result));
         } catch (error) {
           if (!(error instanceof InvalidV1ResultError)) throw error;
           this.#handlerError(active, { errorType: error.name, errorMessage: error.message });
         }
         return;
       case 'v2-complete':
-        this.#respond(active, { kind: 'buffered', status: message.status, headers: message.headers, body: message.body });
+        active.respond({ kind: 'buffered', status: message.status, headers: message.headers, body: message.body });
         return;
       case 'v2-end':
-        active.body?.close();
-        active.body = undefined;
+        active.closeBody();
         return;
       case 'v2-body-error':
-        active.body?.error(new Error(message.error.errorMessage));
-        active.body = undefined;
+        active.failBody(new Error(message.error.errorMessage));
         return;
       case 'handler-error':
         this.#handlerError(active, message.error);
@@ -335,20 +280,13 @@ export class Container {
   }
 
   /** A handler that threw or rejected: Netlify's error response, and the container stays warm. */
-  #handlerError(active: Active, error: SerializedError): void {
-    active.outcome = 'handler-error';
-    active.errorMessage = `${error.errorType}: ${error.errorMessage}`;
+  #handlerError(active: Invocation, error: SerializedError): void {
+    active.markFailed('handler-error', `${error.errorType}: ${error.errorMessage}`);
     this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${error.stack ?? active.errorMessage}`);
-    this.#respond(active, errorResponse(502, error));
+    active.respond(errorResponse(502, error));
   }
 
-  #respond(active: Active, response: Response | BufferedResponse): void {
-    if (active.responded) return;
-    active.responded = true;
-    active.resolveResponse(response);
-  }
-
-  #onTimeout(active: Active): void {
+  #onTimeout(active: Invocation): void {
     if (this.#active !== active) return;
     const seconds = (this.#options.timeoutMs / 1000).toFixed(2);
     const message = `Task timed out after ${seconds} seconds`;
@@ -386,13 +324,11 @@ export class Container {
    * the container (new module instance on the next invocation, /tmp kept), as AWS does after a crash or
    * a timeout.
    */
-  #fail(active: Active, outcome: InvocationOutcome, error: SerializedError, status: number, body?: { errorMessage: string }): void {
-    active.outcome = outcome;
-    active.errorMessage = `${error.errorType}: ${error.errorMessage}`;
+  #fail(active: Invocation, outcome: InvocationOutcome, error: SerializedError, status: number, body?: { errorMessage: string }): void {
+    active.markFailed(outcome, `${error.errorType}: ${error.errorMessage}`);
     this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${outcome}: ${error.stack ?? active.errorMessage}`);
-    this.#respond(active, errorResponse(status, body ?? error));
-    active.body?.error(new Error(active.errorMessage));
-    active.body = undefined;
+    active.respond(errorResponse(status, body ?? error));
+    active.failBody(new Error(active.errorMessage));
     void this.#terminate().then(() => {
       if (this.#state !== 'stopped') this.#state = 'frozen';
       this.#finish(active, []);
@@ -411,14 +347,9 @@ export class Container {
     }
   }
 
-  #finish(active: Active, pending: PendingWork[], rejection?: Error, frozen?: Extract<FromRuntime, { type: 'frozen' }>): void {
+  #finish(active: Invocation, pending: PendingWork[], rejection?: Error, frozen?: Extract<FromRuntime, { type: 'frozen' }>): void {
     if (this.#active !== active) return;
     this.#active = null;
-    if (!active.responded) {
-      active.responded = true;
-      active.rejectResponse(rejection ?? new SimError('SIMULATOR_CLOSED', 'the container stopped before answering'));
-    }
-    active.body?.error(rejection ?? new Error('the container stopped while streaming'));
     this.#invocations += 1;
     this.#lastEndedAtMs = this.#options.clock.now();
     const durationMs = frozen?.durationMs ?? performance.now() - active.startedMs;
@@ -437,9 +368,10 @@ export class Container {
     };
     if (active.initDurationMs !== undefined) report.initDurationMs = active.initDurationMs;
     if (active.errorMessage !== undefined) report.errorMessage = active.errorMessage;
-    active.onFinished();
-    if (this.#options.reportLines) this.#logReport(report);
-    active.resolveDone(report);
+    // Logged before `done` resolves (finish resolves it), after the pool got the container back.
+    active.finish(report, rejection, () => {
+      if (this.#options.reportLines) this.#logReport(report);
+    });
   }
 
   #logReport(report: InvocationReport): void {
