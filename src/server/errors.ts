@@ -59,6 +59,8 @@ export function fromSimulatorError(error: unknown): ServerError {
       return new ServerError('SERVER_CLOSING', message, { cause: error });
     case 'BUNDLE_FAILED':
       return new ServerError('BUNDLE_FAILED', message, { cause: error });
+    case 'CONFIG_INVALID':
+      return new ServerError('CONFIG_INVALID', message, { cause: error });
     default:
       return new ServerError('INTERNAL_ERROR', 'the simulator failed to run the function', { cause: error });
   }

@@ -32,7 +32,11 @@ function banner(running: RunningLocalServer): string {
   const nameWidth = Math.max(...functions.map((f) => f.name.length), 4);
   const lines = [
     `Serving ${functions.length} function${functions.length === 1 ? '' : 's'} on the container simulator at ${url}`,
-    ...functions.map((f) => `  ${f.name.padEnd(nameWidth)}  ${f.api}  ${publicPaths(f, running.server.redirects).join('  ')}`),
+    ...functions.map((f) =>
+      f.error && f.error.code !== 'INIT_FAILED'
+        ? `  ${f.name.padEnd(nameWidth)}  NOT SERVED (${f.error.code}): ${f.error.message}`
+        : `  ${f.name.padEnd(nameWidth)}  ${f.api}  ${publicPaths(f, running.server.redirects).join('  ')}${f.error ? `  (fails to load: ${f.error.message})` : ''}`,
+    ),
     `Containers: ${url}/__sim/containers`,
   ];
   if (running.watchedDirs.length > 0) {

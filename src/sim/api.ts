@@ -75,6 +75,8 @@ export interface FunctionConfig {
   timeoutMs?: number;
   externalNodeModules?: string[];
   includedFiles?: string[];
+  /** Directory `includedFiles` globs are relative to: the site's base directory unless set (in-source globs are relative to the function's directory). */
+  includedFilesBasePath?: string;
   nodeBundler?: string;
   displayName?: string;
 }
@@ -240,5 +242,7 @@ export interface ContainerSnapshot {
 export type SimErrorCode =
   | 'FUNCTION_NOT_FOUND'
   | 'BUNDLE_FAILED'
+  | 'CONFIG_INVALID' // the function's config fails Netlify's in-source config schema (a deploy would fail)
+  | 'INIT_FAILED' // the function's module threw while loading (its requests get the runtime's init error)
   | 'SIMULATOR_CLOSED'
   | 'INVALID_OPTIONS';

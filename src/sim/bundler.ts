@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildResult } from 'esbuild';
-import type { HandlerApi } from './api.ts';
+import { build, type BuildResult, type Plugin } from 'esbuild';
+import type { FunctionConfig, HandlerApi } from './api.ts';
+import { externalsPlugin, PLATFORM_EXTERNALS, runtimeProvidedModules, type ExternalReason } from './bundle-externals.ts';
 import { SimError } from './errors.ts';
-import { readConfigPath, type ConfigPathResult } from './function-config.ts';
+import { collectIncludedFiles, includedFilesDigest, type IncludedFile } from './included-files.ts';
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 
@@ -28,8 +29,14 @@ export interface FunctionBundle {
   bundlePath: string;
   bundleHash: string;
   bundleBytes: number;
-  /** A v2 function's `config.path`, when it exports one. */
-  configPath?: string | string[];
+  /** The bundle's export names (a `config` export is read by the registry). */
+  exports: string[];
+  /** Imports left out of the bundle and loaded at run time (see bundle-externals.ts), with why. */
+  externals: Map<string, ExternalReason>;
+  /** Included files, relative to the deploy root, copied beside the bundle. */
+  includedFiles: string[];
+  /** Notes for the build log (included files outside the base directory, ...). */
+  notes: string[];
 }
 
 /** Finds `<name>.<ext>`, `<name>/<name>.<ext>` and `<name>/index.<ext>` in a functions directory, as Netlify does. */
@@ -58,7 +65,7 @@ export async function discoverFunctions(functionsDir: string): Promise<Map<strin
   return found;
 }
 
-async function esbuildOnce(entry: string, outName: string, banner: string): Promise<{ code: string; exports: string[] }> {
+async function esbuildOnce(entry: string, outName: string, banner: string, plugins: Plugin[] = []): Promise<{ code: string; exports: string[] }> {
   let result: BuildResult<{ write: false; metafile: true }>;
   try {
     result = await build({
@@ -73,6 +80,7 @@ async function esbuildOnce(entry: string, outName: string, banner: string): Prom
       banner: { js: banner },
       logLevel: 'silent',
       legalComments: 'none',
+      plugins,
     });
   } catch (error) {
     throw new SimError('BUNDLE_FAILED', `esbuild could not bundle ${entry}: ${error instanceof Error ? error.message : String(error)}`, {
@@ -103,32 +111,109 @@ async function writeCached(cacheDir: string, prefix: string, code: string): Prom
   return { file, hash };
 }
 
-/** Bundles one function and stores it in `cacheDir`. */
-export async function bundleFunction(name: string, sourcePath: string, cacheDir: string): Promise<FunctionBundle> {
-  const { code, exports } = await esbuildOnce(sourcePath, `${name}.mjs`, REQUIRE_SHIM);
-  // Netlify tells the APIs apart the same way: a default export is a v2 handler.
-  const api: HandlerApi = exports.includes('default') && !exports.includes('handler') ? 'v2' : 'v1';
-  const { file, hash } = await writeCached(cacheDir, name, code);
-  const bundle: FunctionBundle = { name, api, sourcePath, bundlePath: file, bundleHash: hash, bundleBytes: Buffer.byteLength(code) };
-  if (api === 'v2' && exports.includes('config')) {
-    const config = await configOf(file, hash);
-    if (config.kind === 'invalid') throw new SimError('BUNDLE_FAILED', `${name}: ${config.message}`);
-    // An unreadable config (the module throws at init) leaves the default route; its invocations report the init error.
-    if (config.kind === 'ok' && config.path !== undefined) bundle.configPath = config.path;
-  }
-  return bundle;
+/** What shapes one function's bundle besides its source. */
+export interface FunctionBuildOptions {
+  /** The site's base directory: the deploy root included files and the bundle are laid out under. */
+  baseDir: string;
+  /** The function's config (netlify.toml settings merged with in-source config, as far as known). */
+  config: FunctionConfig;
+  /** The Node.js major version the function targets. Default 24, Netlify's default (zip-it-and-ship-it DEFAULT_NODE_VERSION). */
+  nodeMajor?: number;
 }
 
-/** Config reads by bundle hash: a refresh that finds an unchanged bundle does not evaluate it again. */
-const configReads = new Map<string, Promise<ConfigPathResult>>();
+// Extensions Netlify always bundles with esbuild for a v1 function (`getDefaultBundler`, `ESBUILD_EXTENSIONS`).
+const ESBUILD_EXTENSIONS = new Set(['.mjs', '.ts', '.tsx', '.cts', '.mts']);
 
-function configOf(bundlePath: string, bundleHash: string): Promise<ConfigPathResult> {
-  let read = configReads.get(bundleHash);
-  if (!read) {
-    read = readConfigPath(bundlePath);
-    configReads.set(bundleHash, read);
+/**
+ * Whether Netlify's deploy would bundle this function with esbuild (which fails on an import it cannot
+ * resolve) rather than trace it with zisi/nft (which leave it to fail at run time). `getBundlerName` in
+ * zip-it-and-ship-it: v2 functions always use nft; a v1 function uses `node_bundler` if set, else esbuild
+ * for the extensions above, else zisi or nft.
+ */
+export function usesEsbuild(api: HandlerApi, sourcePath: string, nodeBundler: string | undefined): boolean {
+  if (api === 'v2') return false;
+  if (nodeBundler !== undefined) return nodeBundler === 'esbuild' || nodeBundler === 'esbuild_zisi';
+  return ESBUILD_EXTENSIONS.has(path.extname(sourcePath));
+}
+
+/**
+ * Bundles one function and lays it out in `cacheDir` as its zip would be: the bundle at the source's path
+ * relative to the base directory, included files beside it at theirs. Content-addressed, so an unchanged
+ * function is never re-written and a changed one (code or included files) gets a new directory.
+ */
+export async function bundleFunction(name: string, sourcePath: string, cacheDir: string, options?: FunctionBuildOptions): Promise<FunctionBundle> {
+  const baseDir = options?.baseDir ?? path.dirname(sourcePath);
+  const config = options?.config ?? {};
+  const externals = new Map<string, ExternalReason>();
+  const pluginFor = (tolerateUnresolved: boolean): Plugin =>
+    externalsPlugin({
+      external: [...PLATFORM_EXTERNALS, ...(config.externalNodeModules ?? [])],
+      providedByRuntime: runtimeProvidedModules(options?.nodeMajor ?? 24),
+      tolerateUnresolved,
+      report: externals,
+    });
+  let { code, exports } = await esbuildOnce(sourcePath, `${name}.mjs`, REQUIRE_SHIM, [pluginFor(true)]);
+  // Netlify tells the APIs apart the same way: a default export is a v2 handler.
+  const api: HandlerApi = exports.includes('default') && !exports.includes('handler') ? 'v2' : 'v1';
+  if ([...externals.values()].includes('unresolved') && usesEsbuild(api, sourcePath, config.nodeBundler)) {
+    // esbuild is the production bundler here: build again its way, so an unresolvable import fails the
+    // build exactly when a deploy would (a `require` inside `try` is still allowed).
+    externals.clear();
+    ({ code, exports } = await esbuildOnce(sourcePath, `${name}.mjs`, REQUIRE_SHIM, [pluginFor(false)]));
   }
-  return read;
+  const notes: string[] = [];
+  let included: IncludedFile[] = [];
+  if (config.includedFiles && config.includedFiles.length > 0) {
+    const collected = await collectIncludedFiles(config.includedFiles, config.includedFilesBasePath ?? baseDir, baseDir);
+    included = collected.files;
+    for (const file of collected.skipped) notes.push(`included file ${file} is outside the base directory ${baseDir}: not shipped`);
+  }
+  const hash = createHash('sha256')
+    .update(code)
+    .update(included.length > 0 ? await includedFilesDigest(included) : '')
+    .digest('hex')
+    .slice(0, 16);
+  const relativeSource = path.relative(baseDir, sourcePath);
+  const inside = !relativeSource.startsWith('..') && !path.isAbsolute(relativeSource);
+  const bundleRelative = path.join(inside ? path.dirname(relativeSource) : '', `${name}.mjs`);
+  const deployDir = path.join(cacheDir, `${name}-${hash}`);
+  await writeDeployDir(deployDir, bundleRelative, code, included);
+  return {
+    name,
+    api,
+    sourcePath,
+    bundlePath: path.join(deployDir, bundleRelative),
+    bundleHash: hash,
+    bundleBytes: Buffer.byteLength(code),
+    exports,
+    externals,
+    includedFiles: included.map((file) => file.relativePath),
+    notes,
+  };
+}
+
+/** Writes a function's deploy directory once: built beside it, then renamed into place. */
+async function writeDeployDir(deployDir: string, bundleRelative: string, code: string, included: readonly IncludedFile[]): Promise<void> {
+  const present = await stat(deployDir).then(
+    () => true,
+    () => false,
+  );
+  if (present) return;
+  const partial = `${deployDir}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await mkdir(path.dirname(path.join(partial, bundleRelative)), { recursive: true });
+  await writeFile(path.join(partial, bundleRelative), code);
+  for (const file of included) {
+    const target = path.join(partial, file.relativePath);
+    await mkdir(path.dirname(target), { recursive: true });
+    await copyFile(file.sourcePath, target);
+  }
+  try {
+    await rename(partial, deployDir);
+  } catch (error) {
+    // Another build of the same content got there first: it holds the same files.
+    await rm(partial, { recursive: true, force: true });
+    if (!existsSync(deployDir)) throw error;
+  }
 }
 
 const runtimeBundles = new Map<string, Promise<string>>();

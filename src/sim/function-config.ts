@@ -1,5 +1,5 @@
 /**
- * Reads a v2 function's `export const config` for what routing needs: its `path`.
+ * Reads a function's `export const config` (every property; config-schema.ts validates them).
  *
  * Netlify reads `config` statically from the source at deploy time, so it must be a literal there. The
  * simulator has no parser for that, so it evaluates the bundle ONCE in a throwaway worker thread and
@@ -16,33 +16,29 @@ const READER = `
 const { parentPort, workerData } = require('node:worker_threads');
 import(workerData.url).then(
   (mod) => {
-    const config = mod.config;
-    parentPort.postMessage({ ok: true, path: config !== null && typeof config === 'object' ? config.path : undefined });
+    let config = mod.config;
+    // Plain data only: a config holding functions or class instances cannot cross threads, and the
+    // platform reads it as literal JSON-like values from the source anyway.
+    try { config = config === undefined ? undefined : JSON.parse(JSON.stringify(config)); } catch { config = null; }
+    parentPort.postMessage({ ok: true, config });
   },
   (error) => parentPort.postMessage({ ok: false, message: String((error && error.message) || error) }),
 );`;
 
-type ReaderMessage = { ok: true; path: unknown } | { ok: false; message: string };
+type ReaderMessage = { ok: true; config: unknown } | { ok: false; message: string };
 
 /**
- * What a config read found: a valid `path` (or none); a `path` that is not a URL path (`invalid`, which
- * Netlify refuses at deploy); or a module that could not be evaluated (`unreadable`: it throws or hangs at
- * init, which its invocations will report as an init error).
+ * What a config read found: the exported `config` as plain data (undefined when not exported), or a
+ * module that could not be evaluated (`unreadable`: it throws or hangs at init, which its invocations will
+ * report as an init error).
  */
-export type ConfigPathResult =
-  | { kind: 'ok'; path: string | string[] | undefined }
-  | { kind: 'invalid' | 'unreadable'; message: string };
-
-function validPath(path: unknown): path is string | string[] | undefined {
-  const isRoute = (value: unknown): boolean => typeof value === 'string' && value.startsWith('/');
-  return path === undefined || isRoute(path) || (Array.isArray(path) && path.length > 0 && path.every(isRoute));
-}
+export type ConfigReadResult = { kind: 'ok'; config: unknown } | { kind: 'unreadable'; message: string };
 
 /**
- * Evaluates the bundle at `bundlePath` in a throwaway worker and returns its `config.path`.
+ * Evaluates the bundle at `bundlePath` in a throwaway worker and returns its `config` export.
  * Never rejects.
  */
-export function readConfigPath(bundlePath: string): Promise<ConfigPathResult> {
+export function readInSourceConfig(bundlePath: string): Promise<ConfigReadResult> {
   return new Promise((resolve) => {
     const worker = new Worker(READER, {
       eval: true,
@@ -52,7 +48,7 @@ export function readConfigPath(bundlePath: string): Promise<ConfigPathResult> {
       stderr: true,
     });
     let settled = false;
-    const finish = (result: ConfigPathResult): void => {
+    const finish = (result: ConfigReadResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(limit);
@@ -63,11 +59,7 @@ export function readConfigPath(bundlePath: string): Promise<ConfigPathResult> {
     const limit = setTimeout(() => unreadable(`evaluating the module took over ${CONFIG_READ_LIMIT_MS} ms`), CONFIG_READ_LIMIT_MS);
     worker.on('message', (message: ReaderMessage) => {
       if (!message.ok) return unreadable(message.message);
-      if (!validPath(message.path)) {
-        const got = JSON.stringify(message.path);
-        return finish({ kind: 'invalid', message: `config.path must be a string or an array of strings starting with "/", got ${got}` });
-      }
-      finish({ kind: 'ok', path: message.path });
+      finish({ kind: 'ok', config: message.config });
     });
     worker.on('error', (error) => unreadable(error.message));
     worker.on('exit', (code) => unreadable(`the module exited (code ${code}) before its config could be read`));

@@ -3,7 +3,7 @@
  * pool of containers that behave like Lambda execution environments.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {
@@ -11,6 +11,7 @@ import type {
   BufferedRequest,
   Clock,
   ContainerSnapshot,
+  FunctionConfig,
   FunctionInfo,
   InvocationReport,
   InvocationResult,
@@ -24,7 +25,8 @@ import { Container, type InvocationPayload } from './container.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
 import { ContainerPool } from './pool.ts';
-import { FunctionRegistry, type FunctionEntry } from './registry.ts';
+import type { FunctionSettings } from './function-settings.ts';
+import { defaultBaseDir, describe, FunctionRegistry, type FunctionEntry } from './registry.ts';
 
 /** Options the simulator adds to the shared contract. */
 export interface SimulatorExtraOptions {
@@ -40,16 +42,23 @@ export interface SimulatorExtraOptions {
    * The local server turns it off: it logs START/END/REPORT itself, from the report `done` resolves with.
    */
   reportLines?: boolean;
+  /**
+   * The site's base directory: included files are resolved and laid out relative to it, as in the
+   * function's zip. Default: the nearest ancestor of `functionsDir` holding a netlify.toml or package.json.
+   */
+  baseDir?: string;
+  /**
+   * netlify.toml function settings, by function-name glob: `"*"` is `[functions]`, `"name"` is
+   * `[functions."name"]` (external_node_modules, included_files, node_bundler, schedule, ...), already in
+   * {@link FunctionConfig} terms. Merged with each function's in-source config as Netlify merges them.
+   */
+  functionSettings?: FunctionSettings;
 }
 
 const DEFAULTS = { idleTimeoutMs: 600_000, timeoutMs: 60_000, memoryLimitMb: 1024, thawGraceMs: 2000 };
 
-/** Netlify runs background functions (name ending in `-background`) for up to 15 minutes. */
+/** Netlify runs background functions (`-background` suffix or `config.background`) for up to 15 minutes. */
 const BACKGROUND_TIMEOUT_MS = 900_000;
-
-function isBackground(name: string): boolean {
-  return name.endsWith('-background');
-}
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -93,10 +102,13 @@ export class Simulator {
     this.#reportLines = options.reportLines ?? true;
     // Every container's /tmp lives under one root, so close() can prove it removed them all.
     this.#tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'sim-containers-'));
+    const functionsDir = path.resolve(options.functionsDir);
     this.#registry = new FunctionRegistry({
-      functionsDir: path.resolve(options.functionsDir),
+      functionsDir,
       cacheDir: this.#cacheDir,
-      createPool: (bundle) => this.#createPool(bundle),
+      baseDir: options.baseDir !== undefined ? path.resolve(options.baseDir) : defaultBaseDir(functionsDir, existsSync),
+      functionSettings: options.functionSettings,
+      createPool: (bundle, config) => this.#createPool(bundle, config),
       logger: this.#logger,
     });
   }
@@ -106,17 +118,13 @@ export class Simulator {
     return this.#tmpRoot;
   }
 
-  /** Discovers and bundles every function. */
+  /**
+   * Discovers and bundles every function. A function that failed to bundle, whose config a deploy would
+   * refuse, or whose module failed to load is listed with `error`; the others are unaffected.
+   */
   async functions(): Promise<FunctionInfo[]> {
     this.#assertOpen();
-    const entries = await this.#registry.all();
-    return entries.map(({ bundle }) => ({
-      name: bundle.name,
-      api: bundle.api,
-      bundleHash: bundle.bundleHash,
-      bundleBytes: bundle.bundleBytes,
-      ...(bundle.configPath !== undefined && { configPath: bundle.configPath }),
-    }));
+    return (await this.#registry.all()).map(describe);
   }
 
   /** Invokes `name` with `request`, through a warm container if one is idle, else a cold one. */
@@ -134,7 +142,10 @@ export class Simulator {
    */
   async invokeBuffered(name: string, request: BufferedRequest, options: InvokeOptions = {}): Promise<BufferedInvocationResult> {
     this.#assertOpen();
-    const { bundle, pool } = this.#readyEntry(name) ?? (await this.#entry(name));
+    const entry = this.#readyEntry(name) ?? (await this.#entry(name));
+    // A function that did not build answers with why, every time, until a refresh finds it fixed.
+    if (entry.kind === 'broken') throw new SimError(entry.error.code, `function "${name}" is not served: ${entry.error.message}`, { cause: entry.error });
+    const { bundle, pool, config } = entry;
     const requestId = options.requestId ?? randomUUID();
     const clientIp = options.clientIp ?? '127.0.0.1';
     // Map the request before taking a container, so acquiring and dispatching happen in one step.
@@ -147,8 +158,12 @@ export class Simulator {
     const done = running.done;
     this.#inFlight.add(done);
     // then(), not finally(): two promises fewer per invocation (done never rejects).
-    void done.then(() => this.#inFlight.delete(done));
-    if (isBackground(name)) {
+    void done.then((report) => {
+      this.#inFlight.delete(done);
+      if (report.outcome === 'init-error') this.#registry.noteInit(name, bundle.bundleHash, report.errorMessage ?? 'the module failed to load');
+      else if (report.outcome === 'ok' && running.coldStart) this.#registry.noteInit(name, bundle.bundleHash, undefined);
+    });
+    if (config.background === true) {
       // Netlify background functions answer 202 at once and run on; what the handler returns is dropped.
       running.response.catch(() => undefined);
       return { requestId, containerId: container.id, coldStart: running.coldStart, response: { kind: 'buffered', status: 202, headers: [], body: null }, done };
@@ -223,6 +238,7 @@ export class Simulator {
 
   /** The function's entry if it is bundled and current (the usual case), without waiting for a turn. */
   #readyEntry(name: string): FunctionEntry | undefined {
+    // (Broken entries come back too: they answer with their error without a wait.)
     return this.#runtimePath ? this.#registry.ready(name) : undefined;
   }
 
@@ -235,7 +251,7 @@ export class Simulator {
     });
   }
 
-  #createPool(bundle: FunctionBundle): ContainerPool {
+  #createPool(bundle: FunctionBundle, config: FunctionConfig): ContainerPool {
     const pool = new ContainerPool({
       functionName: bundle.name,
       clock: this.#clock,
@@ -249,8 +265,9 @@ export class Simulator {
           bundle,
           runtimePath: this.#runtimePath,
           clock: this.#clock,
-          timeoutMs: isBackground(bundle.name) ? Math.max(this.#timeoutMs, BACKGROUND_TIMEOUT_MS) : this.#timeoutMs,
-          memoryLimitMb: this.#memoryLimitMb,
+          timeoutMs: config.background === true ? Math.max(this.#timeoutMs, BACKGROUND_TIMEOUT_MS) : (config.timeoutMs ?? this.#timeoutMs),
+          // `config.memory` (1024 to 4096 MB on Netlify) sizes this function's containers.
+          memoryLimitMb: config.memoryMb ?? this.#memoryLimitMb,
           thawGraceMs: this.#thawGraceMs,
           env: this.#env,
           tmpRoot: this.#tmpRoot,

@@ -30,11 +30,14 @@ describe("a v2 function's config.path", () => {
     expect(result.report.outcome).toBe('init-error');
   });
 
-  it('that is not a URL path fails bundling with a clear error, as a Netlify deploy would', async () => {
+  it('that is not a URL path is refused as a Netlify deploy would refuse it: listed with the error, invocations refused', async () => {
     const { sim } = startSim({ functionsDir: BAD_CONFIG_DIR });
-    await expect(sim.functions()).rejects.toMatchObject({
-      code: 'BUNDLE_FAILED',
-      message: expect.stringContaining('config.path must be a string or an array of strings starting with "/"'),
+    const [info] = await sim.functions();
+    expect(info?.error).toEqual({ code: 'CONFIG_INVALID', message: "Function bad-path has a configuration error on 'path': Must start with a '/'" });
+    await expect(sim.invoke('bad-path', new Request('http://localhost/.netlify/functions/bad-path'))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining("configuration error on 'path'"),
     });
+    expect(sim.containers()).toEqual([]);
   });
 });

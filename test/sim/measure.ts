@@ -28,9 +28,11 @@ const clock = new ManualClock();
 const sim = new Simulator({ functionsDir: path.resolve(import.meta.dirname, '../../functions'), clock, cacheDir });
 const info = (await sim.functions()).find((f) => f.name === name);
 if (!info) throw new Error(`no function ${name}`);
-const bundleFile = (await readdir(cacheDir)).find((f) => f === `${name}-${info.bundleHash}.mjs`);
+// Each bundle version has a directory laid out like its zip (bundler.ts): find the function's file in it.
+const deployDir = path.join(cacheDir, `${name}-${info.bundleHash}`);
+const bundleFile = (await readdir(deployDir, { recursive: true })).find((f) => path.basename(f) === `${name}.mjs`);
 if (!bundleFile) throw new Error('bundle not in cache');
-const bundleUrl = pathToFileURL(path.join(cacheDir, bundleFile)).href;
+const bundleUrl = pathToFileURL(path.join(deployDir, bundleFile)).href;
 const request = (): Request => new Request(`http://localhost/.netlify/functions/${name}`);
 
 await (await sim.invoke(name, request())).done;
