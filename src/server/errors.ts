@@ -9,7 +9,8 @@ export type ServerErrorCode =
   | 'BUNDLE_FAILED'
   | 'INTERNAL_ERROR'
   | 'PORT_IN_USE'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'RATE_LIMITED'; // a function's config.rateLimit refused the request
 
 /** A typed error inside the server; the HTTP boundary turns it into a status and a JSON body. */
 export class ServerError extends Error {
@@ -38,6 +39,7 @@ const statusByCode: Record<ServerErrorCode, number> = {
   INTERNAL_ERROR: 500,
   PORT_IN_USE: 500,
   CONFIG_INVALID: 500,
+  RATE_LIMITED: 429,
 };
 
 /** HTTP status for a server error code (the only place statuses are chosen). */

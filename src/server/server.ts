@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BufferedInvocationResult, BufferedRequest, ContainerSnapshot, FunctionInfo, InvocationReport, InvokeOptions, SimLogger } from '../sim/api.ts';
+import type { BufferedInvocationResult, BufferedRequest, Clock, ContainerSnapshot, FunctionInfo, InvocationReport, InvokeOptions, SimLogger } from '../sim/api.ts';
+import { systemClock } from '../sim/index.ts';
 import { ServerError, fromSimulatorError } from './errors.ts';
 import { formatEnd, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
 import type { RedirectRule } from './netlify-toml.ts';
+import { RateLimiter } from './rate-limiter.ts';
 import { clientIp, ClientGoneError, readBody, requestHeaders } from './request.ts';
-import { sendError, sendJson, writeBuffered, writeResponse } from './response.ts';
-import { RouteTable } from './routes.ts';
+import { drain, sendError, sendJson, writeBuffered, writeResponse } from './response.ts';
+import { RouteTable, type RouteTableOptions } from './routes.ts';
+import { nextRun, ScheduleRunner, scheduledAnswer, scheduledRequest } from './scheduled.ts';
 import { isWildcard, parseTarget, publicUrl, urlHost } from './url.ts';
 
 /**
@@ -39,6 +42,12 @@ export interface LocalServerOptions {
   maxBodyBytes?: number;
   /** Log sink for START/END/REPORT lines and warnings. Default: silent. */
   logger?: SimLogger;
+  /** Time source for `config.rateLimit` windows and `runSchedules`. Default: the system clock. */
+  clock?: Clock;
+  /** Fire scheduled functions on the clock, as Netlify's scheduler does (netlify dev never does). Default false. */
+  runSchedules?: boolean;
+  /** Whether a static file answers a path: a `preferStatic` function yields to it (see routes.ts). */
+  hasStaticFile?: (pathname: string) => boolean;
 }
 
 /** Netlify's buffered request payload limit for synchronous functions (DESIGN.md §2). */
@@ -63,6 +72,9 @@ export class LocalServer {
   #nextRequestNumber = 1;
   #closing: Promise<void> | undefined;
   #refreshing: Promise<string[]> = Promise.resolve([]);
+  #routeOptions: RouteTableOptions;
+  #clock: Clock;
+  #schedules: ScheduleRunner | undefined;
 
   private constructor(init: {
     server: Server;
@@ -72,6 +84,8 @@ export class LocalServer {
     logger: SimLogger;
     maxBodyBytes: number;
     url: string;
+    routeOptions: RouteTableOptions;
+    clock: Clock;
   }) {
     this.#server = init.server;
     this.#simulator = init.simulator;
@@ -80,6 +94,8 @@ export class LocalServer {
     this.#logger = init.logger;
     this.#maxBodyBytes = init.maxBodyBytes;
     this.#url = init.url;
+    this.#routeOptions = init.routeOptions;
+    this.#clock = init.clock;
   }
 
   /**
@@ -117,7 +133,13 @@ export class LocalServer {
     try {
       simulator = await options.createSimulator({ URL: selfUrl });
       const redirects = options.redirects ?? [];
-      const routes = new RouteTable(await simulator.functions(), redirects);
+      const clock = options.clock ?? systemClock;
+      const routeOptions: RouteTableOptions = {
+        rateLimiter: new RateLimiter(clock),
+        ...(options.hasStaticFile !== undefined && { hasStaticFile: options.hasStaticFile }),
+      };
+      const functions = await simulator.functions();
+      const routes = new RouteTable(functions, redirects, routeOptions);
       instance = new LocalServer({
         server,
         simulator,
@@ -126,7 +148,10 @@ export class LocalServer {
         logger: options.logger ?? silentLogger,
         maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
         url,
+        routeOptions,
+        clock,
       });
+      if (options.runSchedules === true) instance.#startSchedules(functions);
       resolveReady(instance);
       return instance;
     } catch (error) {
@@ -173,7 +198,9 @@ export class LocalServer {
   refresh(): Promise<string[]> {
     const run = async (): Promise<string[]> => {
       const changed = await this.#simulator.refresh();
-      this.#routes = new RouteTable(await this.#simulator.functions(), this.#redirects);
+      const functions = await this.#simulator.functions();
+      this.#routes = new RouteTable(functions, this.#redirects, this.#routeOptions);
+      this.#schedules?.update(functions);
       return changed;
     };
     this.#refreshing = this.#refreshing.then(run, run);
@@ -186,6 +213,7 @@ export class LocalServer {
    * their temp dirs. Idempotent.
    */
   close(): Promise<void> {
+    this.#schedules?.close();
     this.#closing ??= (async () => {
       const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
       this.#server.closeIdleConnections();
@@ -199,6 +227,7 @@ export class LocalServer {
 
   /** Stops at once: drops connections and destroys every container. */
   async destroy(): Promise<void> {
+    this.#schedules?.close();
     this.#closing ??= Promise.resolve();
     this.#server.close();
     this.#server.closeAllConnections();
@@ -232,9 +261,14 @@ export class LocalServer {
       sendError(res, 'BAD_REQUEST', 'the request target is not a valid URL path');
       return;
     }
-    const route = this.#routes.match(url.pathname);
+    const route = this.#routes.match(url.pathname, { method: req.method ?? 'GET', ip: clientIp(req), domain: url.hostname });
     if (route.kind === 'not-found') {
       sendError(res, route.code, route.message);
+      return;
+    }
+    if (route.kind === 'rate-limited') {
+      this.#logger.warn(`${req.method ?? 'GET'} ${url.pathname} rate limited: ${route.message}`);
+      sendError(res, 'RATE_LIMITED', route.message);
       return;
     }
     if (route.kind === 'sim-containers') {
@@ -246,10 +280,10 @@ export class LocalServer {
       sendJson(res, 200, await this.#containersReport());
       return;
     }
-    await this.#invoke(route.name, url, req, res);
+    await this.#invoke(route.name, url, req, res, route.params);
   }
 
-  async #invoke(name: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #invoke(name: string, url: URL, req: IncomingMessage, res: ServerResponse, params?: Record<string, string>): Promise<void> {
     const method = req.method ?? 'GET';
     let body: Uint8Array | null = null;
     if (method !== 'GET' && method !== 'HEAD') {
@@ -268,18 +302,33 @@ export class LocalServer {
     }
     const requestId = `r${this.#nextRequestNumber++}`;
     // Handed over as it arrived (no web Request in between): the simulator maps it for the function.
-    const request: BufferedRequest = { method, url: publicUrl(url, req.headers.host, this.#url), headers: requestHeaders(req), body };
+    let request: BufferedRequest = { method, url: publicUrl(url, req.headers.host, this.#url), headers: requestHeaders(req), body };
+    const schedule = this.#routes.config(name)?.schedule;
+    const nextRunMs = schedule === undefined ? undefined : nextRun(schedule, this.#clock.now());
+    if (nextRunMs !== undefined) request = scheduledRequest(request, nextRunMs);
     let result: BufferedInvocationResult;
     try {
       result = await this.#simulator.invokeBuffered(name, request, {
         clientIp: clientIp(req),
         requestId,
         onStart: (start) => this.#logger.info(formatStart(start, name)),
+        ...(params !== undefined && { context: { params } }),
       });
     } catch (error) {
       const mapped = fromSimulatorError(error);
       this.#logger.warn(`${requestId} ${name} was not invoked: ${mapped.code}: ${mapped.message}`);
       sendError(res, mapped.code, mapped.message);
+      return;
+    }
+    if (nextRunMs !== undefined) {
+      // A scheduled function called over HTTP: netlify dev's note instead of its response (scheduled.ts).
+      const report = await result.done;
+      this.#logReport(report);
+      const { response } = result;
+      const status = response.status;
+      if (response instanceof Response) await drain(response.body);
+      const answer = scheduledAnswer({ path: url.pathname, userAgent: req.headers['user-agent'], report, status });
+      writeBuffered({ kind: 'buffered', status: answer.status, headers: [['content-type', answer.contentType]], body: answer.body }, res, requestId, method === 'HEAD');
       return;
     }
     if (this.#routes.api(name) === 'v1') {
@@ -295,6 +344,27 @@ export class LocalServer {
     const { response } = result;
     if (response instanceof Response) await writeResponse(response, res, requestId, method === 'HEAD');
     else writeBuffered(response, res, requestId, method === 'HEAD');
+  }
+
+  #startSchedules(functions: readonly FunctionInfo[]): void {
+    this.#schedules = new ScheduleRunner({
+      clock: this.#clock,
+      logger: this.#logger,
+      run: async (name, nextRunMs) => {
+        if (this.#closing) return;
+        const requestId = `r${this.#nextRequestNumber++}`;
+        const request = scheduledRequest({ method: 'POST', url: `${this.#url}/.netlify/functions/${name}`, headers: [], body: null }, nextRunMs);
+        const result = await this.#simulator.invokeBuffered(name, request, { requestId, onStart: (start) => this.#logger.info(formatStart(start, name)) });
+        if (result.response instanceof Response) await drain(result.response.body);
+        this.#logReport(await result.done);
+      },
+    });
+    this.#schedules.update(functions);
+  }
+
+  /** Names of the functions `runSchedules` has a timer armed for. */
+  get scheduledFunctions(): string[] {
+    return this.#schedules?.armed ?? [];
   }
 
   #logReport(report: InvocationReport): void {

@@ -25,6 +25,8 @@ export interface StartLocalServerOptions {
   blobsDirectory?: string;
   /** Rebuild when `functions/` or `src/lib/` changes. Default false (the CLI turns it on). */
   watch?: boolean;
+  /** Fire scheduled functions on the clock (`--run-schedules`), which netlify dev never does. Default false. */
+  runSchedules?: boolean;
   /** Simulator settings beyond the defaults (idle timeout, concurrency limit, ...). */
   simulator?: Omit<SimulatorOptions, 'functionsDir' | 'clock' | 'logger' | 'env'> & SimulatorExtraOptions;
 }
@@ -62,6 +64,8 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
       ...(options.host !== undefined && { host: options.host }),
       redirects: config.redirects,
       ...(logger !== undefined && { logger }),
+      ...(options.clock !== undefined && { clock: options.clock }),
+      ...(options.runSchedules !== undefined && { runSchedules: options.runSchedules }),
       createSimulator: (env) =>
         new Simulator({
           ...options.simulator,
