@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildResult, type Plugin } from 'esbuild';
+import { build, type BuildResult, type Message, type Plugin } from 'esbuild';
 import type { FunctionConfig, HandlerApi } from './api.ts';
 import { externalsPlugin, PLATFORM_EXTERNALS, runtimeProvidedModules, type ExternalReason } from './bundle-externals.ts';
 import { SimError } from './errors.ts';
@@ -83,14 +83,21 @@ async function esbuildOnce(entry: string, outName: string, banner: string, plugi
       plugins,
     });
   } catch (error) {
-    throw new SimError('BUNDLE_FAILED', `esbuild could not bundle ${entry}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new SimError('BUNDLE_FAILED', `esbuild could not bundle ${entry}: ${describeBuildError(error)}`, { cause: error });
   }
   const output = result.outputFiles[0];
   if (!output) throw new SimError('BUNDLE_FAILED', `esbuild produced no output for ${entry}`);
   const exports = Object.values(result.metafile.outputs)[0]?.exports ?? [];
   return { code: output.text, exports };
+}
+
+/** esbuild's errors on one line each, with absolute file paths (its message has paths relative to the cwd). */
+function describeBuildError(error: unknown): string {
+  const errors = typeof error === 'object' && error !== null && 'errors' in error && Array.isArray(error.errors) ? (error.errors as Message[]) : [];
+  if (errors.length === 0) return error instanceof Error ? error.message : String(error);
+  return errors
+    .map(({ text, location }) => (location ? `${path.resolve(location.file)}:${location.line}:${location.column}: ${text}` : text))
+    .join('; ');
 }
 
 async function writeCached(cacheDir: string, prefix: string, code: string): Promise<{ file: string; hash: string }> {
