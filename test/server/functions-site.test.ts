@@ -201,6 +201,20 @@ describe('routing by config', () => {
   });
 });
 
+describe('config.memory', () => {
+  it("sizes the function's containers (the REPORT line's Memory Size)", async () => {
+    const dir = await site({
+      'functions/big.mjs': `export default async () => new Response('big');\nexport const config = { memory: '2gb' };\n`,
+      'functions/small.mjs': ok,
+    });
+    const { url, log } = await serve(dir);
+    expect(await (await fetch(`${url}/.netlify/functions/big`)).text()).toBe('big');
+    await log.waitFor(/^REPORT .*Memory Size: 2048 MB/);
+    expect(await (await fetch(`${url}/.netlify/functions/small`)).text()).toBe('ok');
+    await log.waitFor(/^REPORT .*Memory Size: 1024 MB/);
+  });
+});
+
 describe('scheduled functions', () => {
   const scheduledSite = async (): Promise<{ dir: string; received: string }> => {
     const received = path.join(await tempDir('scheduled-out-'), 'body.json');

@@ -26,6 +26,8 @@ describe("a v2 function's config.path", () => {
     const { sim } = startSim({ functionsDir: CONFIG_DIR });
     const info = (await sim.functions()).find((f) => f.name === 'throws-at-init');
     expect(info?.configPath).toBeUndefined();
+    // Listed with the load failure, but still invoked: each cold start reports the init error, as in production.
+    expect(info?.error?.code).toBe('INIT_FAILED');
     const result = await call(sim, 'throws-at-init');
     expect(result.report.outcome).toBe('init-error');
   });
