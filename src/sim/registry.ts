@@ -8,6 +8,7 @@
  *
  * The Simulator facade asks it for a function's entry and hands invocations to the entry's pool.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FunctionConfig, FunctionInfo, SimErrorCode, SimLogger } from './api.ts';
 import { bundleFunction, discoverFunctions, type FunctionBundle } from './bundler.ts';
@@ -16,6 +17,8 @@ import { SimError } from './errors.ts';
 import { readInSourceConfig, type ConfigReadResult } from './function-config.ts';
 import { effectiveConfig, settingsFor, type FunctionSettings } from './function-settings.ts';
 import type { ContainerPool } from './pool.ts';
+import { parseCron } from './cron.ts';
+import { scheduleFromSource } from './schedule-helper.ts';
 
 /** A function that bundled: its bundle, merged config, and the pool of containers running it. */
 export interface ReadyFunction {
@@ -181,7 +184,21 @@ export class FunctionRegistry {
           inSource = validateInSourceConfig(name, read.config);
         }
       }
+      if (bundle.api === 'v1') {
+        const helper = scheduleFromSource(await readFile(sourcePath, 'utf8'));
+        if (helper.kind === 'cron') inSource = { ...inSource, schedule: helper.schedule };
+        else if (helper.kind === 'not-literal') {
+          this.#options.logger?.warn(`[${name}] imports schedule() from @netlify/functions but no call with a literal cron was found: a Netlify deploy fails on that`);
+        }
+      }
       const config = effectiveConfig(name, sourcePath, functionSettings, inSource);
+      if (config.schedule !== undefined) {
+        try {
+          parseCron(config.schedule);
+        } catch (error) {
+          this.#options.logger?.warn(`[${name}] schedule is not run: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
       if (affectsBundle(inSource)) bundle = await bundleFunction(name, sourcePath, cacheDir, { baseDir, config });
       for (const note of bundle.notes) this.#options.logger?.warn(`[${name}] ${note}`);
       return { kind: 'ready', name, bundle, config, ...(initError !== undefined && { initError }) };

@@ -239,6 +239,18 @@ describe('scheduled functions', () => {
     expect([invoked.status, await invoked.text()]).toEqual([200, '']);
   });
 
+  it("takes a v1 function's schedule() helper cron as its schedule", async () => {
+    const dir = await site({
+      'node_modules/@netlify/functions/package.json': JSON.stringify({ name: '@netlify/functions', version: '6.0.0', type: 'module', main: 'index.js' }),
+      'node_modules/@netlify/functions/index.js': 'export const schedule = (cron, handler) => handler;\n',
+      'functions/hourly.mjs': `import { schedule } from '@netlify/functions';\nexport const handler = schedule('@hourly', async (event) => ({ statusCode: 200, body: event.body }));\n`,
+    });
+    const { running, url } = await serve(dir);
+    expect(running.functions[0]?.config?.schedule).toBe('@hourly');
+    const res = await fetch(`${url}/.netlify/functions/hourly`);
+    expect(await res.text()).toContain('which is a scheduled function');
+  });
+
   it('with runSchedules, runs on the clock', async () => {
     const { dir, received } = await scheduledSite();
     const { running, clock, log } = await serve(dir, { runSchedules: true });

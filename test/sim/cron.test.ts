@@ -47,3 +47,17 @@ describe('cron schedules', () => {
     expect(() => parseCron('0 0 31 2 *').next(at('2026-01-01T00:00:00Z'))).toThrow('never fires');
   });
 });
+
+describe("the schedule() helper's cron, read from a v1 source", async () => {
+  const { scheduleFromSource } = await import('../../src/sim/schedule-helper.ts');
+
+  it('finds a literal cron or a const bound to one, with import or require', () => {
+    expect(scheduleFromSource(`import { schedule } from '@netlify/functions';\nexport const handler = schedule('@hourly', async () => ({ statusCode: 200 }));`)).toEqual({ kind: 'cron', schedule: '@hourly' });
+    expect(scheduleFromSource(`const { schedule } = require("@netlify/functions");\nconst CRON = "*/5 * * * *";\nmodule.exports.handler = schedule(CRON, async () => ({ statusCode: 200 }));`)).toEqual({ kind: 'cron', schedule: '*/5 * * * *' });
+  });
+
+  it('tells a helper without a literal cron from a function that does not use it', () => {
+    expect(scheduleFromSource(`import { schedule } from '@netlify/functions';\nimport { cron } from './cron.js';\nexport const handler = schedule(cron(), async () => ({}));`)).toEqual({ kind: 'not-literal' });
+    expect(scheduleFromSource(`export const handler = async () => schedule('x');`)).toEqual({ kind: 'none' });
+  });
+});
