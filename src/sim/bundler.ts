@@ -175,14 +175,17 @@ export async function bundleFunction(name: string, sourcePath: string, cacheDir:
     included = collected.files;
     for (const file of collected.skipped) notes.push(`included file ${file} is outside the base directory ${baseDir}: not shipped`);
   }
+  const relativeSource = path.relative(baseDir, sourcePath);
+  const inside = !relativeSource.startsWith('..') && !path.isAbsolute(relativeSource);
+  const bundleRelative = path.join(inside ? path.dirname(relativeSource) : '', `${name}.mjs`);
+  // The layout is part of the version: the same code moved to another directory is another deploy dir.
   const hash = createHash('sha256')
+    .update(bundleRelative)
+    .update('\0')
     .update(code)
     .update(included.length > 0 ? await includedFilesDigest(included) : '')
     .digest('hex')
     .slice(0, 16);
-  const relativeSource = path.relative(baseDir, sourcePath);
-  const inside = !relativeSource.startsWith('..') && !path.isAbsolute(relativeSource);
-  const bundleRelative = path.join(inside ? path.dirname(relativeSource) : '', `${name}.mjs`);
   const deployDir = path.join(cacheDir, `${name}-${hash}`);
   await writeDeployDir(deployDir, bundleRelative, code, included);
   return {

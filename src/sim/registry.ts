@@ -212,6 +212,11 @@ export class FunctionRegistry {
 
   #activate(built: BuiltFunction): FunctionEntry {
     if (built.kind === 'broken') return built;
+    const { externals } = built.bundle;
+    if (externals.size > 0) {
+      const list = [...externals].map(([specifier, reason]) => `${specifier} (${reason})`).join(', ');
+      this.#options.logger?.info(`[${built.name}] loaded at run time from the site, not bundled: ${list}`);
+    }
     const pool = this.#options.createPool(built.bundle, built.config);
     this.#pools.add(pool);
     return { ...built, pool };

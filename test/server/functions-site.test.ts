@@ -86,7 +86,8 @@ describe('bundling like production', () => {
       ...nativePackage,
       'functions/uses-native.mjs': `import native from 'fake-native';\nexport default async () => Response.json(native);\n`,
     });
-    const { url } = await serve(dir);
+    const { url, log } = await serve(dir);
+    expect(log.matching(/\[uses-native\] loaded at run time/)).toEqual(['[uses-native] loaded at run time from the site, not bundled: fake-native (native)']);
     const res = await fetch(`${url}/.netlify/functions/uses-native`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ dir: await realpath(path.join(dir, 'node_modules/fake-native')), binary: 'native bytes' });
