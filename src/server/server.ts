@@ -331,7 +331,8 @@ export class LocalServer {
       writeBuffered({ kind: 'buffered', status: answer.status, headers: [['content-type', answer.contentType]], body: answer.body }, res, requestId, method === 'HEAD');
       return;
     }
-    if (this.#routes.api(name) === 'v1') {
+    // A background function's 202 goes out at once: its run (up to 15 minutes) is not waited for.
+    if (this.#routes.api(name) === 'v1' && this.#routes.config(name)?.background !== true) {
       // A v1 handler has nothing left to do once it returned (no waitUntil, no streaming): its
       // container freezes together with the answer, so waiting for the freeze costs nothing. It makes
       // the log read in order (END, REPORT and any "froze with pending work" warning before the client

@@ -7,7 +7,7 @@ import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FunctionSettings } from '../../src/sim/function-settings.ts';
-import { startTestServer, tempDir } from './helpers.ts';
+import { startGate, startTestServer, tempDir } from './helpers.ts';
 
 type Files = Record<string, string>;
 
@@ -199,6 +199,22 @@ describe('routing by config', () => {
       const res = await fetch(`${url}/.netlify/functions/${name}`);
       expect([res.status, await res.text()]).toEqual([202, '']);
     }
+  });
+});
+
+describe('a v1 background function', () => {
+  it('answers 202 while its handler is still running, and runs to the end', async () => {
+    const gate = await startGate();
+    const dir = await site({
+      'functions/slow-background.mjs': `export const handler = async (event) => {\n  await fetch(event.queryStringParameters.gate);\n  console.log('background done');\n  return { statusCode: 200 };\n};\n`,
+    });
+    const { url, log } = await serve(dir);
+    const res = await fetch(`${url}/.netlify/functions/slow-background?gate=${encodeURIComponent(gate.url)}`);
+    expect(res.status).toBe(202);
+    await gate.arrived(1);
+    expect(log.matching(/^END RequestId/)).toEqual([]);
+    gate.release();
+    await log.waitFor(/^END RequestId/);
   });
 });
 
