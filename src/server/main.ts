@@ -98,8 +98,8 @@ async function main(): Promise<void> {
       simulator,
     });
   } catch (error) {
-    // One clear line, no stack: the usual causes are a port in use, a bad setting, or a function that
-    // does not bundle.
+    // One clear line, no stack: the usual causes are a port in use or a bad setting (a function that
+    // does not bundle is listed in the banner instead).
     const message = error instanceof Error ? error.message : String(error);
     logger.flush();
     process.stderr.write(`error: ${message}\n`);

@@ -156,8 +156,9 @@ export class LocalServer {
       return instance;
     } catch (error) {
       rejectReady(error);
-      // A function that does not bundle fails startup: leave nothing behind (the simulator already
-      // made its temp root).
+      // The function list could not be built (an unreadable functions directory; a function that does
+      // not bundle is listed with its error instead): leave nothing behind (the simulator already made
+      // its temp root).
       await simulator?.destroy().catch(() => undefined);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
