@@ -83,7 +83,7 @@ async function esbuildOnce(entry: string, outName: string, banner: string, plugi
       plugins,
     });
   } catch (error) {
-    throw new SimError('BUNDLE_FAILED', `esbuild could not bundle ${entry}: ${describeBuildError(error)}`, { cause: error });
+    throw new SimError('BUNDLE_FAILED', describeBuildError(entry, error), { cause: error });
   }
   const output = result.outputFiles[0];
   if (!output) throw new SimError('BUNDLE_FAILED', `esbuild produced no output for ${entry}`);
@@ -91,13 +91,15 @@ async function esbuildOnce(entry: string, outName: string, banner: string, plugi
   return { code: output.text, exports };
 }
 
-/** esbuild's errors on one line each, with absolute file paths (its message has paths relative to the cwd). */
-function describeBuildError(error: unknown): string {
+/**
+ * esbuild's errors on one line: `esbuild: <absolute file>:<line>:<column>: <text>` for each (its own message
+ * has paths relative to the cwd and spans lines), or the message when it gave no locations.
+ */
+function describeBuildError(entry: string, error: unknown): string {
   const errors = typeof error === 'object' && error !== null && 'errors' in error && Array.isArray(error.errors) ? (error.errors as Message[]) : [];
-  if (errors.length === 0) return error instanceof Error ? error.message : String(error);
-  return errors
-    .map(({ text, location }) => (location ? `${path.resolve(location.file)}:${location.line}:${location.column}: ${text}` : text))
-    .join('; ');
+  const located = errors.filter((message) => message.location);
+  if (located.length === 0) return `esbuild could not bundle ${entry}: ${error instanceof Error ? error.message : String(error)}`;
+  return `esbuild: ${located.map(({ text, location }) => `${path.resolve(location?.file ?? entry)}:${location?.line}:${location?.column}: ${text}`).join('; ')}`;
 }
 
 async function writeCached(cacheDir: string, prefix: string, code: string): Promise<{ file: string; hash: string }> {

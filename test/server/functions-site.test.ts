@@ -50,7 +50,7 @@ describe('a function that fails to bundle', () => {
     expect(refused.headers.get('content-type')).toBe('application/json');
     const body = (await refused.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('BUNDLE_FAILED');
-    expect(body.error.message).toBe(`function "broken" is not served: esbuild could not bundle ${path.join(dir, 'functions/broken.mjs')}: ${path.join(dir, 'functions/broken.mjs')}:1:47: Expected ")" but found ";"`);
+    expect(body.error.message).toBe(`function "broken" is not served: esbuild: ${path.join(dir, 'functions/broken.mjs')}:1:47: Expected ")" but found ";"`);
     expect(await (await fetch(`${url}/.netlify/functions/good`)).text()).toBe('ok');
 
     await writeFile(path.join(dir, 'functions/broken.mjs'), `export default async () => new Response('fixed');\n`);
