@@ -7,14 +7,15 @@
 // reporter crashes on Node 20 (`Map.groupBy is not a function`). This prints one line saying what is
 // needed and how to get it, and exits 1.
 //
-// It must itself run on old Node: plain JavaScript, no TypeScript, no syntax newer than Node 12.
+// It must itself run on old Node: plain JavaScript, no TypeScript, no syntax newer than Node 12, and
+// bare 'fs'/'url' (the 'node:' prefix is Node 14.18 and later).
 //
 //   node scripts/check-node.mjs                 exit 0 if this Node is new enough, else one line and exit 1
 //   node scripts/check-node.mjs --print-minimum print the minimum version (for .ci/run)
 //
 // CHECK_NODE_VERSION=20.20.2 pretends to be that version (tests use it).
-import { readFileSync, realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, realpathSync } from 'fs';
+import { fileURLToPath } from 'url';
 
 /**
  * The minimum version in an `engines.node` range of the form `>=X.Y.Z`, as [X, Y, Z].
