@@ -1,7 +1,7 @@
 /**
  * One test per platform fact (docs/platform-facts.md#lambda-execution-environment) that the simulator models, named after the fact.
  * Facts it does not model (the Node.js version, bundle size → cold-start time, the 10 s INIT limit,
- * the 6 MB payload limit) have no test here; the README says so.
+ * the 6 MB payload limit) have no test here; docs/simulator.md#not-modelled says so.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRecordingServer } from '../fixtures/recording-server.ts';
