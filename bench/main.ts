@@ -3,7 +3,8 @@
  * run on this machine (issue 5), plus the simulator's cold-start and warm-overhead figures (issue 3).
  *
  * Usage: `npm run bench -- [--duration S] [--quick] [--only ours,netlify,bare,memory,cold-start,warm-overhead]`.
- * Prints a table, writes bench/results/<timestamp>.json and bench/results/latest.md.
+ * Prints a table, writes bench/results/<timestamp>.json and bench/results/latest.md (both git-ignored),
+ * and after a full run docs/benchmarks-results.md, the tracked page the docs link to (see --publish).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -20,6 +21,8 @@ import { functionExists, planServer, SCENARIOS, SERVER_LABELS, type Scenario, ty
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(projectRoot, 'bench', 'results');
 const logsDir = join(resultsDir, 'logs');
+/** The tracked results page: written by a full run, never by hand. */
+const publishedPath = join(projectRoot, 'docs', 'benchmarks-results.md');
 /** netlify-cli bundles every function before it answers; give it room on a busy 2-core machine. */
 const READY_TIMEOUT_MS = 120_000;
 
@@ -281,8 +284,9 @@ async function main(): Promise<void> {
   const jsonPath = join(resultsDir, `${startedAt.toISOString().replaceAll(':', '-').replace(/\.\d+Z$/, 'Z')}.json`);
   writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(resultsDir, 'latest.md'), renderMarkdown(results));
+  if (options.publish) writeFileSync(publishedPath, renderMarkdown(results, true));
   process.stdout.write(`\n${renderText(results)}`);
-  progress(`wrote ${relative(projectRoot, jsonPath)} and bench/results/latest.md`);
+  progress(`wrote ${relative(projectRoot, jsonPath)}, bench/results/latest.md${options.publish ? ` and ${relative(projectRoot, publishedPath)}` : ''}`);
 }
 
 await main();

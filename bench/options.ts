@@ -48,6 +48,12 @@ export interface BenchOptions {
   /** Which parts run. */
   only: readonly BenchTarget[];
   quick: boolean;
+  /**
+   * Whether the report also goes to docs/benchmarks-results.md, the tracked page the docs link to.
+   * On by default for a full run (every target, not --quick), so the published figures always come
+   * from one whole run and are never pasted by hand; --publish / --no-publish override it.
+   */
+  publish: boolean;
 }
 
 /** Thrown for a bad flag or value; main prints its message and the usage. */
@@ -64,7 +70,9 @@ export const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--qui
   --memory-requests N requests in the memory run (default 20000)
   --memory-settle S   at most S seconds of load before the memory run, until RSS stops climbing (default 60, 0: none)
   --cold-starts N     cold starts to measure (default 30, at least 20)
-  --warm-invocations N warm invocations to measure (default 3000)`;
+  --warm-invocations N warm invocations to measure (default 3000)
+  --publish           also write docs/benchmarks-results.md (the default for a full run: every target, not --quick)
+  --no-publish        do not write docs/benchmarks-results.md`;
 
 function positiveNumber(name: string, raw: string | undefined): number {
   const value = Number(raw);
@@ -105,9 +113,10 @@ function parseOnly(raw: string): BenchTarget[] {
 export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BenchOptions {
   const quick = argv.includes('--quick') || env['BENCH_QUICK'] === '1';
   const options: BenchOptions = quick
-    ? { durationS: 2, rounds: 1, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, memorySettleCapS: 3, memorySettleSliceS: 1, coldStarts: 20, warmInvocations: 300, only: ALL_TARGETS, quick }
-    : { durationS: 10, rounds: 3, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, memorySettleCapS: 60, memorySettleSliceS: 5, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick };
+    ? { durationS: 2, rounds: 1, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, memorySettleCapS: 3, memorySettleSliceS: 1, coldStarts: 20, warmInvocations: 300, only: ALL_TARGETS, quick, publish: false }
+    : { durationS: 10, rounds: 3, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, memorySettleCapS: 60, memorySettleSliceS: 5, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick, publish: false };
 
+  let publish: boolean | undefined;
   if (env['BENCH_DURATION_S'] !== undefined) options.durationS = positiveNumber('BENCH_DURATION_S', env['BENCH_DURATION_S']);
   if (env['BENCH_WARMUP_S'] !== undefined) options.warmupS = positiveNumber('BENCH_WARMUP_S', env['BENCH_WARMUP_S']);
   if (env['BENCH_ONLY'] !== undefined) options.only = parseOnly(env['BENCH_ONLY']);
@@ -120,6 +129,12 @@ export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<
     };
     switch (flag) {
       case '--quick':
+        break;
+      case '--publish':
+        publish = true;
+        break;
+      case '--no-publish':
+        publish = false;
         break;
       case '--duration':
         options.durationS = positiveNumber('--duration', takeValue());
@@ -157,5 +172,6 @@ export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<
   if (options.memoryRequests < options.connections * options.memoryChunks) {
     throw new BenchOptionsError(`--memory-requests must be at least ${options.connections * options.memoryChunks}`);
   }
+  options.publish = publish ?? (!options.quick && ALL_TARGETS.every((target) => options.only.includes(target)));
   return options;
 }

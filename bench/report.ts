@@ -3,7 +3,7 @@
  * text table (stdout) and Markdown table (bench/results/latest.md) rendered from them. Pure functions.
  */
 import type { LoadFigures } from './load.ts';
-import type { BenchOptions } from './options.ts';
+import { ALL_TARGETS, type BenchOptions } from './options.ts';
 import type { ColdStartFigures, SimFigures, WarmOverheadFigures } from './sim-bench.ts';
 import { formatMiB, formatNumber, formatPercent, formatRatio, median, ratio, SETTLED_RSS_FRACTION, type RssGrowth, type RssSample } from './stats.ts';
 import { SCENARIOS, SERVER_LABELS, type ScenarioId, type ServerId } from './targets.ts';
@@ -390,7 +390,7 @@ function sections(results: BenchResults): Array<[string, Table]> {
   }
   if (results.memory.length > 0) out.push(['Memory under sustained load (RSS of the server process group)', memoryTable(results.memory)]);
   if (results.coldStart || results.warmOverhead) out.push(['Simulator: cold start and warm overhead', simulatorTable(results)]);
-  out.push(['Targets (issues 3 and 5)', targetTable(results.targets)]);
+  out.push(['Targets', targetTable(results.targets)]);
   return out;
 }
 
@@ -401,11 +401,22 @@ export function renderText(results: BenchResults): string {
   return `${parts.join('\n')}\n`;
 }
 
-/** The Markdown report, bench/results/latest.md, which the README quotes. */
-export function renderMarkdown(results: BenchResults): string {
+/**
+ * The Markdown report: bench/results/latest.md after every run, and docs/benchmarks-results.md (with
+ * `published`) after a full run, the page docs/benchmarks.md links to.
+ */
+export function renderMarkdown(results: BenchResults, published = false): string {
   const parts = [
     `# Benchmark results`,
     '',
+    ...(published
+      ? [
+          '<!-- Written by `npm run bench` (bench/main.ts); do not edit by hand: run it again. -->',
+          '',
+          `Written by \`npm run bench\`; the method is in [benchmarks.md](benchmarks.md).${results.options.quick || results.options.only.length < ALL_TARGETS.length ? ' **This was a short run** (see the command), not a full one: its figures are a smoke test, not results.' : ''}`,
+          '',
+        ]
+      : []),
     `${machineLine(results)}  `,
     `Command: \`${results.command}\`  `,
     `${settingsLine(results)}.`,

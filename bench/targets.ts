@@ -18,7 +18,7 @@ export interface Scenario {
   id: ScenarioId;
   /** The function it exercises, under functions/. */
   functionName: string;
-  /** Which handler API that function uses: the anchor treats them very differently (DESIGN.md §3). */
+  /** Which handler API that function uses: the anchor treats them very differently (docs/platform-facts.md#netlify-cli-measured). */
   api: 'v1' | 'v2';
   path: string;
   label: string;

@@ -4,7 +4,7 @@
  *
  *   npm run size                    # the table, 7 processes per function
  *   npm run size -- --runs 15       # more processes per function
- *   npm run size -- --compare       # also the undici options weighed for send-data (README "Bundle size")
+ *   npm run size -- --compare       # also the undici options weighed for send-data (docs/functions.md#bundle-size)
  *
  * After `npm run build`, a last column gives each function's own bytes in its deploy zip (Netlify's
  * bootstrap and telemetry files excluded); v2 functions are packed by nft, not esbuild, so they differ.

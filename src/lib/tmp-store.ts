@@ -14,7 +14,7 @@ export type ReadResult<T> =
 /**
  * A JSON document in one file, written atomically: the new content goes to a temp file in the same
  * directory, which is then renamed over the target. rename(2) within a directory is atomic, so a
- * reader (or a container killed mid-write, whose /tmp survives, DESIGN.md §2) sees the old document
+ * reader (or a container killed mid-write, whose /tmp survives, docs/platform-facts.md#lambda-execution-environment) sees the old document
  * or the new one, never half of one.
  */
 export class AtomicJsonFile<T> {

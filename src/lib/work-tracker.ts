@@ -1,7 +1,7 @@
 /**
  * Tracks promises a handler starts so it can await all of them before returning.
  *
- * Why: after a handler's promise settles the platform freezes the container (DESIGN.md §2), and any
+ * Why: after a handler's promise settles the platform freezes the container (docs/platform-facts.md#lambda-execution-environment), and any
  * work still in flight stalls until a later invocation thaws it, or is lost if the container is reaped.
  * That is the seed article's bug. One tracker per invocation; `settle()` before returning.
  */

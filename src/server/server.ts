@@ -50,7 +50,7 @@ export interface LocalServerOptions {
   hasStaticFile?: (pathname: string) => boolean;
 }
 
-/** Netlify's buffered request payload limit for synchronous functions (DESIGN.md §2). */
+/** Netlify's buffered request payload limit for synchronous functions (docs/platform-facts.md#netlify-functions). */
 export const defaultMaxBodyBytes = 6 * 1024 * 1024;
 
 const silentLogger: SimLogger = { info: () => undefined, warn: () => undefined };

@@ -23,7 +23,7 @@ export interface SimulatorOptions {
   functionsDir: string;
   /** Time source. Default: the system clock. A manual clock lets tests advance time instead of sleeping. */
   clock?: Clock;
-  /** How long an idle container lives before it is reaped. Default 600_000 (10 min, DESIGN.md §2). */
+  /** How long an idle container lives before it is reaped. Default 600_000 (10 min, docs/platform-facts.md#lambda-execution-environment). */
   idleTimeoutMs?: number;
   /** Invocation time limit. Default 60_000 (Netlify synchronous functions). */
   timeoutMs?: number;

@@ -360,7 +360,7 @@ export class Container {
       outcome: active.outcome,
       coldStart: active.coldStart,
       durationMs,
-      // Lambda bills per millisecond and, since Aug 2025, includes the INIT phase (DESIGN.md §2).
+      // Lambda bills per millisecond and, since Aug 2025, includes the INIT phase (docs/platform-facts.md#lambda-execution-environment).
       billedDurationMs: Math.ceil(durationMs + (active.initDurationMs ?? 0)),
       memorySizeMb: this.#options.memoryLimitMb,
       maxMemoryUsedMb: frozen?.maxMemoryUsedMb ?? 0,

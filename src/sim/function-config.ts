@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-/** How long evaluating a bundle for its config may take: the platform's INIT limit (DESIGN.md §2). */
+/** How long evaluating a bundle for its config may take: the platform's INIT limit (docs/platform-facts.md#lambda-execution-environment). */
 const CONFIG_READ_LIMIT_MS = 10_000;
 
 const READER = `

@@ -33,4 +33,14 @@ describe('bench options', () => {
     expect(() => parseBenchOptions(['--duration'], {})).toThrow(/positive number/);
     expect(() => parseBenchOptions(['--cold-starts', '10'], {})).toThrow(/at least 20/);
   });
+
+  it('publishes to docs/benchmarks-results.md after a full run only, unless told otherwise', () => {
+    expect(parseBenchOptions([], {}).publish).toBe(true);
+    expect(parseBenchOptions(['--rounds', '5'], {}).publish).toBe(true);
+    expect(parseBenchOptions(['--quick'], {}).publish).toBe(false);
+    expect(parseBenchOptions(['--only', 'ours,bare'], {}).publish).toBe(false);
+    expect(parseBenchOptions([], { BENCH_ONLY: 'cold-start' }).publish).toBe(false);
+    expect(parseBenchOptions(['--quick', '--publish'], {}).publish).toBe(true);
+    expect(parseBenchOptions(['--no-publish'], {}).publish).toBe(false);
+  });
 });

@@ -105,5 +105,16 @@ describe('bench report', () => {
     expect(markdown).toContain('| collect (v2) GET | netlify functions:serve --offline | 1 | not available [1] |');
     expect(markdown).toContain('[1] not-available: netlify-cli is not installed');
     expect(markdown).not.toContain('long log tail');
+    expect(markdown).not.toContain('Written by');
+    expect(markdown).toContain('## Targets\n');
+
+    // The tracked page says where it came from, and flags a run that was not a full one.
+    const published = renderMarkdown(results, true);
+    expect(published).toContain('Written by `npm run bench`');
+    expect(published).toContain('[benchmarks.md](benchmarks.md)');
+    expect(published).not.toContain('short run');
+    const quick = renderMarkdown({ ...results, command: 'npm run bench -- --quick --publish', options: parseBenchOptions(['--quick', '--publish'], {}) }, true);
+    expect(quick).toContain('**This was a short run**');
+    expect(quick).toContain('Command: `npm run bench -- --quick --publish`');
   });
 });

@@ -1,13 +1,13 @@
 /**
- * One test per platform fact (DESIGN.md §2) that the simulator models, named after the fact.
+ * One test per platform fact (docs/platform-facts.md#lambda-execution-environment) that the simulator models, named after the fact.
  * Facts it does not model (the Node.js version, bundle size → cold-start time, the 10 s INIT limit,
- * the 6 MB payload limit) have no test here; the README says so.
+ * the 6 MB payload limit) have no test here; docs/simulator.md#not-modelled says so.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRecordingServer } from '../fixtures/recording-server.ts';
 import { call, FUNCTIONS_DIR, json, request, startSim, whenStarted } from './helpers.ts';
 
-describe('DESIGN.md §2 facts', () => {
+describe('platform facts: Lambda execution environment', () => {
   it('Lifecycle: Init once, then Invoke repeatedly; frozen between invocations', async () => {
     const { sim } = startSim({ functionsDir: FUNCTIONS_DIR });
     const reports = [];
