@@ -12,6 +12,7 @@ import { build, type BuildResult } from 'esbuild';
 import type { HandlerApi } from './api.ts';
 import { SimError } from './errors.ts';
 import { readConfigPath, type ConfigPathResult } from './function-config.ts';
+import { handlerApiOf, readSourceShape, type ModuleFormat } from './handler-api.ts';
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 
@@ -58,14 +59,14 @@ export async function discoverFunctions(functionsDir: string): Promise<Map<strin
   return found;
 }
 
-async function esbuildOnce(entry: string, outName: string, banner: string): Promise<{ code: string; exports: string[] }> {
+async function esbuildOnce(entry: string, outName: string, banner: string, format: ModuleFormat = 'esm'): Promise<{ code: string; exports: string[] }> {
   let result: BuildResult<{ write: false; metafile: true }>;
   try {
     result = await build({
       entryPoints: [entry],
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format,
       target: 'node24',
       write: false,
       metafile: true,
@@ -85,9 +86,10 @@ async function esbuildOnce(entry: string, outName: string, banner: string): Prom
   return { code: output.text, exports };
 }
 
-async function writeCached(cacheDir: string, prefix: string, code: string): Promise<{ file: string; hash: string }> {
+async function writeCached(cacheDir: string, prefix: string, code: string, format: ModuleFormat = 'esm'): Promise<{ file: string; hash: string }> {
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const file = path.join(cacheDir, `${prefix}-${hash}.mjs`);
+  // The extension, not the site's package.json "type", decides how Node loads the bundle.
+  const file = path.join(cacheDir, `${prefix}-${hash}.${format === 'cjs' ? 'cjs' : 'mjs'}`);
   // Content-addressed: if the file exists it already holds exactly this code.
   const present = await stat(file).then(
     () => true,
@@ -105,10 +107,15 @@ async function writeCached(cacheDir: string, prefix: string, code: string): Prom
 
 /** Bundles one function and stores it in `cacheDir`. */
 export async function bundleFunction(name: string, sourcePath: string, cacheDir: string): Promise<FunctionBundle> {
-  const { code, exports } = await esbuildOnce(sourcePath, `${name}.mjs`, REQUIRE_SHIM);
-  // Netlify tells the APIs apart the same way: a default export is a v2 handler.
-  const api: HandlerApi = exports.includes('default') && !exports.includes('handler') ? 'v2' : 'v1';
-  const { file, hash } = await writeCached(cacheDir, name, code);
+  // As Netlify's bundler does, the source's own module format is kept: a CommonJS function becomes a
+  // CommonJS bundle (so `exports.handler` works whatever the site's package.json "type" says), and the
+  // API is decided from the SOURCE's exports, not from the bundle's (see handler-api.ts).
+  const shape = await readSourceShape(sourcePath).catch(() => ({ format: 'esm' as const, cjsExports: [] }));
+  const format = shape.format;
+  const { code, exports: bundleExports } = await esbuildOnce(sourcePath, `${name}.${format === 'cjs' ? 'cjs' : 'mjs'}`, format === 'cjs' ? '' : REQUIRE_SHIM, format);
+  const exports = format === 'cjs' ? shape.cjsExports : bundleExports;
+  const api: HandlerApi = handlerApiOf(exports);
+  const { file, hash } = await writeCached(cacheDir, name, code, format);
   const bundle: FunctionBundle = { name, api, sourcePath, bundlePath: file, bundleHash: hash, bundleBytes: Buffer.byteLength(code) };
   if (api === 'v2' && exports.includes('config')) {
     const config = await configOf(file, hash);
