@@ -18,7 +18,9 @@
  * The simulator reads the same facts with esbuild (which reports each input's module format) and, for
  * CommonJS, with cjs-module-lexer (the static export detector Node itself uses when ESM imports CJS).
  */
-import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build, transform } from 'esbuild';
 import { init, parse } from 'cjs-module-lexer';
 import type { HandlerApi } from './api.ts';
 
@@ -34,15 +36,24 @@ export interface SourceShape {
 
 let lexerReady: Promise<void> | undefined;
 
+const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
+
 /**
  * Reads the entry file's module format (and, for CommonJS, its export names) without bundling or
  * evaluating it. TypeScript is stripped first, so `.ts`/`.cts` files written in CommonJS style are
  * read like `.js` ones.
  */
 export async function readSourceShape(entry: string): Promise<SourceShape> {
+  const contents = await readFile(entry, 'utf8');
+  const loader = TS_EXTENSIONS.has(path.extname(entry)) ? 'ts' : 'js';
+  // Through stdin, so esbuild decides the format from the syntax alone: given the file, it would take a
+  // `.js` file in a `"type": "module"` package for ESM even when it assigns `exports.handler`, while
+  // Netlify's bundler looks at the syntax (and serves such a file as CommonJS). esbuild reports a
+  // module's format only when bundling; every import stays external, so nothing else is read.
   const result = await build({
-    entryPoints: [entry],
-    bundle: false,
+    stdin: { contents, loader, sourcefile: path.basename(entry) },
+    bundle: true,
+    external: ['*'],
     write: false,
     metafile: true,
     platform: 'node',
@@ -50,11 +61,12 @@ export async function readSourceShape(entry: string): Promise<SourceShape> {
   });
   const input = Object.values(result.metafile.inputs)[0];
   // esbuild reports `esm` for a file with import/export syntax, `cjs` for one using require/module/exports,
-  // and nothing for a file with neither (treated as ESM, like zisi's default when no CJS export is found).
+  // and nothing for a file with neither (no exports at all: loading it reports the missing handler).
   if (input?.format !== 'cjs') return { format: 'esm', cjsExports: [] };
+  // TypeScript stripped, module syntax untouched: what the lexer reads.
+  const code = loader === 'ts' ? (await transform(contents, { loader })).code : contents;
   lexerReady ??= init();
   await lexerReady;
-  const code = result.outputFiles[0]?.text ?? '';
   return { format: 'cjs', cjsExports: parse(code).exports };
 }
 
