@@ -15,7 +15,8 @@ export type PlatformErrorCode =
   | 'Runtime.CallbackHandlerDeprecated'
   | 'Runtime.ExitError'
   | 'Runtime.OutOfMemory'
-  | 'Sandbox.Timedout';
+  | 'Sandbox.Timedout'
+  | 'NetlifyUserError';
 
 /** Base class: `code` is the `errorType` Lambda reports; `name` matches it so a stack reads the same. */
 export class PlatformError extends Error {
@@ -42,6 +43,17 @@ export class HandlerNotFoundError extends PlatformError {
 export class InvalidResponseError extends PlatformError {
   constructor(message: string) {
     super('Runtime.InvalidResponse', message);
+  }
+}
+
+/**
+ * A v2 handler returned something other than a `Response` or `undefined`. Production's v2 bootstrap
+ * (@netlify/serverless-functions-api) throws its own `NetlifyUserError` with this message; netlify dev,
+ * which runs that bootstrap, shows the same type and message.
+ */
+export class UnsupportedReturnValueError extends PlatformError {
+  constructor() {
+    super('NetlifyUserError', "Function returned an unsupported value. Accepted types are 'Response' or 'undefined'");
   }
 }
 

@@ -146,7 +146,7 @@ describe('the v2 context', () => {
       params: {},
       geo: SAN_FRANCISCO,
       site: { id: 'unlinked', url },
-      deploy: { id: '0', context: 'dev', published: false },
+      deploy: { id: '0', context: 'dev', published: false, branch: '' },
       account: { id: 'local' },
       server: { region: 'dev' },
       cookie: null,

@@ -45,7 +45,7 @@ describe('errors', () => {
     const bad = await errorOf(await fetch(fn(url, 'v2-object-return')));
     expect(bad).toEqual({
       status: 502,
-      body: { errorType: 'Runtime.InvalidResponse', errorMessage: "Function returned an unsupported value. Accepted types are 'Response' or 'undefined'" },
+      body: { errorType: 'NetlifyUserError', errorMessage: "Function returned an unsupported value. Accepted types are 'Response' or 'undefined'" },
     });
     const empty = await fetch(fn(url, 'v2-undefined'));
     expect([empty.status, await empty.text()]).toEqual([204, '']);

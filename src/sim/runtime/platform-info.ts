@@ -12,7 +12,7 @@ import { LOCAL_ACCOUNT_ID, UNLINKED_SITE_ID } from '../platform-defaults.ts';
 /** What v2 `context.site`, `deploy`, `account` and `server` hold. */
 export interface PlatformInfo {
   site: { id: string; name: string | undefined; url: string };
-  deploy: { id: string; context: string; published: boolean };
+  deploy: { id: string; context: string; published: boolean; branch: string };
   account: { id: string };
   server: { region: string };
 }
@@ -22,7 +22,7 @@ export function platformInfo(env: NodeJS.ProcessEnv, origin: string): PlatformIn
   return {
     site: { id: env.SITE_ID ?? UNLINKED_SITE_ID, name: env.SITE_NAME, url: env.URL ?? origin },
     // `CONTEXT` is the deploy context Netlify sets at build time (`dev` under netlify dev).
-    deploy: { id: env.DEPLOY_ID ?? '0', context: env.CONTEXT ?? 'dev', published: false },
+    deploy: { id: env.DEPLOY_ID ?? '0', context: env.CONTEXT ?? 'dev', published: false, branch: env.BRANCH ?? '' },
     account: { id: LOCAL_ACCOUNT_ID },
     server: { region: env.AWS_REGION ?? 'dev' },
   };

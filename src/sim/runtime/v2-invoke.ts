@@ -6,7 +6,7 @@
  */
 import { DEFAULT_GEO } from '../platform-defaults.ts';
 import type { FinalMessage, InvokeMessage } from '../protocol.ts';
-import { InvalidResponseError } from '../platform-errors.ts';
+import { UnsupportedReturnValueError } from '../platform-errors.ts';
 import { runWithContext } from './netlify-global.ts';
 import { readReadyBody } from './response-body.ts';
 import { serializeError } from './serialize-error.ts';
@@ -36,11 +36,11 @@ export async function runV2(fn: UserFunction, message: InvokeMessage, services: 
     onWaitUntil: (promise) => waits.push(promise),
   });
   const returned = await tracker.runAs(message.requestId, () => runWithContext(context, () => fn.handler(request, context)));
-  // Production's bootstrap: undefined is an empty answer (204 here, as netlify dev answers it), anything
-  // but a Response is refused with this message.
+  // Production's bootstrap: undefined is an empty answer (204, as netlify dev, which runs that
+  // bootstrap, answers it), anything but a Response is refused.
   const response = returned === undefined ? new Response(null, { status: 204 }) : returned;
   if (!(response instanceof Response)) {
-    throw new InvalidResponseError("Function returned an unsupported value. Accepted types are 'Response' or 'undefined'");
+    throw new UnsupportedReturnValueError();
   }
   const headers = [...response.headers];
   // The cookies the handler set go out as Set-Cookie headers, after its own (production applies them to a copy of the response's headers).
