@@ -17,6 +17,12 @@ export const DEFAULT_GEO: Geo = {
   timezone: 'UTC',
 };
 
+/**
+ * Netlify's default Node.js major for functions: zip-it-and-ship-it's default node version (24 since
+ * July 2026). A callback handler fails on it (docs/handlers.md).
+ */
+export const DEFAULT_NODE_VERSION_MAJOR = 24;
+
 /** netlify dev's site id for a site not linked to a Netlify site (netlify/cli `UNLINKED_SITE_MOCK_ID`). */
 export const UNLINKED_SITE_ID = 'unlinked';
 

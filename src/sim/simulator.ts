@@ -23,7 +23,7 @@ import { systemClock } from './clock.ts';
 import { Container, type InvocationPayload } from './container.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
-import { LOCAL_ACCOUNT_ID, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
+import { DEFAULT_NODE_VERSION_MAJOR, LOCAL_ACCOUNT_ID, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
 import { ContainerPool } from './pool.ts';
 import { FunctionRegistry, type FunctionEntry } from './registry.ts';
 
@@ -57,9 +57,6 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (!Number.isFinite(value) || value <= 0) throw new SimError('INVALID_OPTIONS', `${name} must be a positive number, got ${value}`);
   return value;
 }
-
-/** Netlify's default Node.js major for functions (DESIGN.md §2). */
-const DEFAULT_NODE_VERSION_MAJOR = 24;
 
 /**
  * The Node major the functions target: the option, else the site's `AWS_LAMBDA_JS_RUNTIME` (the variable

@@ -8,5 +8,4 @@ export interface RuntimeServices {
   post(message: FromRuntime): void;
 }
 
-/** Netlify's default function runtime (DESIGN.md §2; zip-it-and-ship-it's default Node version). */
-export const DEFAULT_NODE_VERSION_MAJOR = 24;
+export { DEFAULT_NODE_VERSION_MAJOR } from '../platform-defaults.ts';
