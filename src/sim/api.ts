@@ -35,6 +35,12 @@ export interface SimulatorOptions {
   env?: Record<string, string>;
   /** Log sink. Default: silent. */
   logger?: SimLogger;
+  /**
+   * The Node.js major the functions target in production. Default: `AWS_LAMBDA_JS_RUNTIME` in `env`
+   * (`nodejs22.x` gives 22), else 24, Netlify's default. On 24 a callback handler `(event, context,
+   * callback)` fails INIT as on AWS's nodejs24.x runtime; on 22 and older it runs with Lambda's callback semantics.
+   */
+  nodeVersionMajor?: number;
 }
 
 /**
@@ -96,7 +102,7 @@ export interface Geo {
 export interface InvocationContextInput {
   /** Named groups from the `config.path` pattern that matched (v2 `context.params`). */
   params?: Record<string, string>;
-  /** Default: netlify dev's local geo. */
+  /** Default: the request's `x-nf-geo` header (base64 JSON), else netlify dev's mock location (San Francisco, US). */
   geo?: Geo;
 }
 
@@ -213,6 +219,11 @@ export interface BufferedResponse {
   headers: Array<[string, string]>;
   /** A string is sent UTF-8 encoded (node:http then writes head and body as one string, in one write). */
   body: Uint8Array | string | null;
+  /**
+   * The v1 result came through @netlify/functions' `builder()` (it carried `metadata.builder_function`).
+   * netlify dev answers a `/.netlify/builders/<name>` request whose result lacks it with a 400.
+   */
+  builder?: boolean;
 }
 
 /** What {@link Simulator.invokeBuffered} resolves with: a v1 result stays buffered, a v2 response streams. */

@@ -13,6 +13,7 @@ import type { FunctionConfig, HandlerApi } from './api.ts';
 import { externalsPlugin, PLATFORM_EXTERNALS, runtimeProvidedModules, type ExternalReason } from './bundle-externals.ts';
 import { SimError } from './errors.ts';
 import { collectIncludedFiles, includedFilesDigest, type IncludedFile } from './included-files.ts';
+import { handlerApiOf, readSourceShape, type ModuleFormat } from './handler-api.ts';
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 
@@ -65,14 +66,20 @@ export async function discoverFunctions(functionsDir: string): Promise<Map<strin
   return found;
 }
 
-async function esbuildOnce(entry: string, outName: string, banner: string, plugins: Plugin[] = []): Promise<{ code: string; exports: string[] }> {
+async function esbuildOnce(
+  entry: string,
+  outName: string,
+  banner: string,
+  plugins: Plugin[] = [],
+  format: ModuleFormat = 'esm',
+): Promise<{ code: string; exports: string[] }> {
   let result: BuildResult<{ write: false; metafile: true }>;
   try {
     result = await build({
       entryPoints: [entry],
       bundle: true,
       platform: 'node',
-      format: 'esm',
+      format,
       target: 'node24',
       write: false,
       metafile: true,
@@ -102,9 +109,10 @@ function describeBuildError(entry: string, error: unknown): string {
   return `esbuild: ${located.map(({ text, location }) => `${path.resolve(location?.file ?? entry)}:${location?.line}:${location?.column}: ${text}`).join('; ')}`;
 }
 
-async function writeCached(cacheDir: string, prefix: string, code: string): Promise<{ file: string; hash: string }> {
+async function writeCached(cacheDir: string, prefix: string, code: string, format: ModuleFormat = 'esm'): Promise<{ file: string; hash: string }> {
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const file = path.join(cacheDir, `${prefix}-${hash}.mjs`);
+  // The extension, not the site's package.json "type", decides how Node loads the bundle.
+  const file = path.join(cacheDir, `${prefix}-${hash}.${format === 'cjs' ? 'cjs' : 'mjs'}`);
   // Content-addressed: if the file exists it already holds exactly this code.
   const present = await stat(file).then(
     () => true,
@@ -161,14 +169,27 @@ export async function bundleFunction(name: string, sourcePath: string, cacheDir:
       tolerateUnresolved,
       report: externals,
     });
-  let { code, exports } = await esbuildOnce(sourcePath, `${name}.mjs`, REQUIRE_SHIM, [pluginFor(true)]);
-  // Netlify tells the APIs apart the same way: a default export is a v2 handler.
-  const api: HandlerApi = exports.includes('default') && !exports.includes('handler') ? 'v2' : 'v1';
+  // As Netlify's bundler does, the source's own module format is kept: a CommonJS function becomes a
+  // CommonJS bundle (so `exports.handler` works whatever the site's package.json "type" says), and the
+  // API is decided from the SOURCE's exports, not from the bundle's (see handler-api.ts).
+  const shape = await readSourceShape(sourcePath).catch(() => ({ format: 'esm' as const, cjsExports: [] as string[] }));
+  const format = shape.format;
+  const extension = format === 'cjs' ? 'cjs' : 'mjs';
+  // ESM bundles need the require shim for bundled CommonJS dependencies; a CommonJS bundle has `require`.
+  const banner = format === 'cjs' ? '' : REQUIRE_SHIM;
+  const buildOnce = async (tolerateUnresolved: boolean): Promise<string[]> => {
+    const built = await esbuildOnce(sourcePath, `${name}.${extension}`, banner, [pluginFor(tolerateUnresolved)], format);
+    code = built.code;
+    return format === 'cjs' ? shape.cjsExports : built.exports;
+  };
+  let code = '';
+  let exports = await buildOnce(true);
+  const api: HandlerApi = handlerApiOf(exports);
   if ([...externals.values()].includes('unresolved') && usesEsbuild(api, sourcePath, config.nodeBundler)) {
     // esbuild is the production bundler here: build again its way, so an unresolvable import fails the
     // build exactly when a deploy would (a `require` inside `try` is still allowed).
     externals.clear();
-    ({ code, exports } = await esbuildOnce(sourcePath, `${name}.mjs`, REQUIRE_SHIM, [pluginFor(false)]));
+    exports = await buildOnce(false);
   }
   const notes: string[] = [];
   let included: IncludedFile[] = [];
@@ -179,7 +200,7 @@ export async function bundleFunction(name: string, sourcePath: string, cacheDir:
   }
   const relativeSource = path.relative(baseDir, sourcePath);
   const inside = !relativeSource.startsWith('..') && !path.isAbsolute(relativeSource);
-  const bundleRelative = path.join(inside ? path.dirname(relativeSource) : '', `${name}.mjs`);
+  const bundleRelative = path.join(inside ? path.dirname(relativeSource) : '', `${name}.${extension}`);
   // The layout is part of the version: the same code moved to another directory is another deploy dir.
   const hash = createHash('sha256')
     .update(bundleRelative)

@@ -14,6 +14,7 @@ import { ManualClock } from './clock.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
 import { Invocation } from './invocation.ts';
+import { OutOfMemoryError, RuntimeExitError, TimeoutError, type PlatformError } from './platform-errors.ts';
 import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
 
 /** Everything a container needs from the simulator. */
@@ -30,6 +31,8 @@ export interface ContainerOptions {
   logger?: SimLogger | undefined;
   /** Log a REPORT line and the pending-at-freeze warnings per invocation (false when the caller logs its own). */
   reportLines: boolean;
+  /** The Node.js major the function targets in production (see SimulatorOptions.nodeVersionMajor). */
+  nodeVersionMajor?: number;
 }
 
 /** A young generation of an eighth of the memory limit, between 1 and 16 MB (see the Worker's resourceLimits). */
@@ -38,7 +41,7 @@ function youngGenerationMb(memoryLimitMb: number): number {
 }
 
 /** What the simulator hands a container for one invocation (already mapped from the web Request). */
-export type InvocationPayload = Pick<InvokeMessage, 'requestId' | 'clientIp' | 'event' | 'request'>;
+export type InvocationPayload = Pick<InvokeMessage, 'requestId' | 'clientIp' | 'event' | 'request' | 'geo' | 'params'>;
 
 /** An invocation as it runs: the response arrives first, the report when the container froze. */
 export interface RunningInvocation {
@@ -46,6 +49,11 @@ export interface RunningInvocation {
   /** A v1 result or an error stays buffered; a v2 response is a web Response (it may stream). */
   response: Promise<Response | BufferedResponse>;
   done: Promise<InvocationReport>;
+}
+
+/** A platform error as the client sees it (its stack is the simulator's, of no use to anyone). */
+function platformError(error: PlatformError): SerializedError {
+  return { errorType: error.code, errorMessage: error.message };
 }
 
 /** One simulated execution environment; driven by its {@link ContainerPool}. */
@@ -151,6 +159,7 @@ export class Container {
       thawGraceMs,
       initNowMs,
       clockFlows: !(this.#options.clock instanceof ManualClock),
+      ...(this.#options.nodeVersionMajor !== undefined && { nodeVersionMajor: this.#options.nodeVersionMajor }),
     };
     const worker = new Worker(runtimePath, {
       workerData,
@@ -288,12 +297,11 @@ export class Container {
 
   #onTimeout(active: Invocation): void {
     if (this.#active !== active) return;
-    const seconds = (this.#options.timeoutMs / 1000).toFixed(2);
-    const message = `Task timed out after ${seconds} seconds`;
+    const timedOut = new TimeoutError(this.#options.timeoutMs);
     // Netlify's timeout body: `{"errorMessage":"<time> <request id> Task timed out after N seconds"}`.
     const stamp = new Date(this.#options.clock.now()).toISOString();
-    this.#fail(active, 'timeout', { errorType: 'Sandbox.Timedout', errorMessage: message }, 502, {
-      errorMessage: `${stamp} ${active.requestId} ${message}`,
+    this.#fail(active, 'timeout', platformError(timedOut), 502, {
+      errorMessage: `${stamp} ${active.requestId} ${timedOut.message}`,
     });
   }
 
@@ -305,12 +313,11 @@ export class Container {
     const error = this.#lastWorkerError;
     const outOfMemory = (error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
     if (active) {
-      const detail: SerializedError = outOfMemory
-        ? { errorType: 'Runtime.OutOfMemory', errorMessage: `Runtime exited with error: out of memory (limit ${this.#options.memoryLimitMb} MB)` }
-        : {
-            errorType: 'Runtime.ExitError',
-            errorMessage: error ? `Runtime exited with error: ${error.name}: ${error.message}` : `Runtime exited with error: exit status ${code}`,
-          };
+      const detail = platformError(
+        outOfMemory
+          ? new OutOfMemoryError(this.#options.memoryLimitMb)
+          : new RuntimeExitError(error ? `${error.name}: ${error.message}` : `exit status ${code}`),
+      );
       if (error?.stack && !outOfMemory) detail.stack = error.stack;
       this.#fail(active, outOfMemory ? 'out-of-memory' : 'crash', detail, 502);
     } else if (this.#state !== 'stopped') {

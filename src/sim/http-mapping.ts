@@ -3,8 +3,10 @@
  * a web `Request` becomes a v1 (Lambda proxy) event, a v1 result becomes a web `Response`, and a v2
  * `Request` is flattened so it can cross into the container.
  */
-import type { BufferedRequest, BufferedResponse } from './api.ts';
+import type { BufferedRequest, BufferedResponse, Geo } from './api.ts';
 import { headerList } from './header-list.ts';
+import { encodeGeoHeader } from './platform-defaults.ts';
+import { InvalidResponseError } from './platform-errors.ts';
 import type { SerializedError, V1Event, V1Result } from './protocol.ts';
 
 // Content types netlify-cli passes as text although they are not text/* (its shouldBase64Encode list).
@@ -32,8 +34,21 @@ async function readBody(request: Request): Promise<Uint8Array | null> {
   return bytes.byteLength === 0 ? null : bytes;
 }
 
-/** Builds the v1 event Netlify gives `handler(event, context)`, including the client-IP headers. */
-export function toV1Event(request: BufferedRequest, clientIp: string): V1Event {
+/** The platform headers Netlify's proxy adds to a request for a v1 function (besides the client IP ones). */
+export interface V1PlatformHeaders {
+  requestId: string;
+  geo: Geo;
+  siteId: string;
+  accountId: string;
+}
+
+/**
+ * Builds the v1 event Netlify gives `handler(event, context)`, including the headers the platform adds:
+ * `client-ip` and `x-nf-client-connection-ip` always, and with `platform` the ones netlify dev adds too
+ * (`x-nf-account-id`, `x-nf-site-id`, `x-nf-geo` as base64 JSON; netlify/cli `src/lib/functions/server.ts`)
+ * plus `x-nf-request-id`, which production's proxy sets on every function request.
+ */
+export function toV1Event(request: BufferedRequest, clientIp: string, platform?: V1PlatformHeaders): V1Event {
   const url = new URL(request.url);
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
@@ -50,9 +65,21 @@ export function toV1Event(request: BufferedRequest, clientIp: string): V1Event {
     headers['set-cookie'] = cookies.join(', ');
     multiValueHeaders['set-cookie'] = cookies;
   }
-  for (const name of ['client-ip', 'x-nf-client-connection-ip']) {
-    headers[name] = clientIp;
-    multiValueHeaders[name] = [clientIp];
+  const added: Array<[string, string]> = [
+    ['client-ip', clientIp],
+    ['x-nf-client-connection-ip', clientIp],
+  ];
+  if (platform) {
+    added.push(
+      ['x-nf-account-id', platform.accountId],
+      ['x-nf-site-id', platform.siteId],
+      ['x-nf-geo', encodeGeoHeader(platform.geo)],
+      ['x-nf-request-id', platform.requestId],
+    );
+  }
+  for (const [name, value] of added) {
+    headers[name] = value;
+    multiValueHeaders[name] = [value];
   }
   const multiValueQueryStringParameters: Record<string, string[]> = {};
   const queryStringParameters: Record<string, string> = {};
@@ -87,9 +114,7 @@ export async function serializeRequest(request: Request): Promise<BufferedReques
 }
 
 /** A v1 result that is not a valid proxy response: reported like a handler error. */
-export class InvalidV1ResultError extends Error {
-  override name = 'Runtime.InvalidResponse';
-}
+export class InvalidV1ResultError extends InvalidResponseError {}
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
@@ -141,7 +166,9 @@ export function fromV1Result(result: V1Result): BufferedResponse {
     // A web Response given a string body types it; netlify-cli answers through one, so do the same.
     if (!result.isBase64Encoded && !fields.has('content-type')) fields.set('content-type', ['text/plain;charset=UTF-8']);
   }
-  return { kind: 'buffered', status, headers: headerList(fields), body };
+  const answer: BufferedResponse = { kind: 'buffered', status, headers: headerList(fields), body };
+  if (result.metadata?.builder_function === true) answer.builder = true;
+  return answer;
 }
 
 /** A buffered answer as a web `Response`, for callers of the Request/Response API. */

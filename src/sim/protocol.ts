@@ -2,7 +2,7 @@
  * The messages between the simulator (main thread) and the runtime inside a container (worker thread).
  * Plain data only, so every message survives structured cloning without custom serialisation.
  */
-import type { BufferedRequest, HandlerApi, PendingWork } from './api.ts';
+import type { BufferedRequest, Geo, HandlerApi, PendingWork } from './api.ts';
 
 /** The v1 (Lambda proxy) event, as Netlify builds it. */
 export interface V1Event {
@@ -25,6 +25,8 @@ export interface V1Result {
   multiValueHeaders?: Record<string, Array<string | number | boolean>>;
   body?: string;
   isBase64Encoded?: boolean;
+  /** Set by @netlify/functions' `builder()`: `builder_function: true` marks an On-demand Builder's answer. */
+  metadata?: { version?: number; builder_function?: boolean; ttl?: number };
 }
 
 /** A web Request flattened for cloning; the runtime rebuilds a real `Request` from it. */
@@ -52,6 +54,8 @@ export interface RuntimeWorkerData {
   initNowMs: number;
   /** Whether the clock moves by itself (system clock) or only when a test advances it (ManualClock). */
   clockFlows: boolean;
+  /** The Node.js major the function targets in production: 24 refuses callback handlers, 22 and older run them. */
+  nodeVersionMajor?: number;
 }
 
 export interface InvokeMessage {
@@ -62,6 +66,10 @@ export interface InvokeMessage {
   /** Clock time at which the invocation times out (v1 `getRemainingTimeInMillis`). */
   deadlineMs: number;
   clientIp: string;
+  /** v2 `context.geo` (the v1 event carries it as the `x-nf-geo` header). */
+  geo?: Geo;
+  /** v2 `context.params`: named groups of the `config.path` pattern that matched. */
+  params?: Record<string, string>;
   event?: V1Event;
   request?: SerializedRequest;
 }

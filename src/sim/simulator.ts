@@ -24,6 +24,7 @@ import { systemClock } from './clock.ts';
 import { Container, type InvocationPayload } from './container.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
+import { DEFAULT_NODE_VERSION_MAJOR, LOCAL_ACCOUNT_ID, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
 import { ContainerPool } from './pool.ts';
 import type { FunctionSettings } from './function-settings.ts';
 import { defaultBaseDir, describe, FunctionRegistry, type FunctionEntry } from './registry.ts';
@@ -67,6 +68,19 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 }
 
 /**
+ * The Node major the functions target: the option, else the site's `AWS_LAMBDA_JS_RUNTIME` (the variable
+ * Netlify reads to pick a function runtime, e.g. `nodejs22.x`), else Netlify's default.
+ */
+function nodeVersionMajorOf(option: number | undefined, awsLambdaJsRuntime: string | undefined): number {
+  if (option !== undefined) {
+    if (!Number.isInteger(option) || option < 1) throw new SimError('INVALID_OPTIONS', `nodeVersionMajor must be a positive integer, got ${option}`);
+    return option;
+  }
+  const match = /^nodejs(\d+)\.x$/.exec(awsLambdaJsRuntime ?? '');
+  return match?.[1] ? Number(match[1]) : DEFAULT_NODE_VERSION_MAJOR;
+}
+
+/**
  * A local container simulator. `invoke` takes a web `Request` and resolves with the `Response` as
  * soon as it is available; `done` settles when the container froze.
  */
@@ -83,6 +97,9 @@ export class Simulator {
   readonly #reportLines: boolean;
   readonly #tmpRoot: string;
   readonly #registry: FunctionRegistry;
+  readonly #nodeVersionMajor: number;
+  /** The site id the v1 event's `x-nf-site-id` carries (the environment's `SITE_ID`, else netlify dev's mock). */
+  readonly #siteId: string;
   #runtimePath: string | null = null;
   #inFlight = new Set<Promise<InvocationReport>>();
   #closed = false;
@@ -100,6 +117,8 @@ export class Simulator {
     this.#logger = options.logger;
     this.#cacheDir = options.cacheDir ?? path.join(os.tmpdir(), 'stateful-serverless-sim');
     this.#reportLines = options.reportLines ?? true;
+    this.#nodeVersionMajor = nodeVersionMajorOf(options.nodeVersionMajor, this.#env.AWS_LAMBDA_JS_RUNTIME);
+    this.#siteId = this.#env.SITE_ID ?? UNLINKED_SITE_ID;
     // Every container's /tmp lives under one root, so close() can prove it removed them all.
     this.#tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'sim-containers-'));
     const functionsDir = path.resolve(options.functionsDir);
@@ -149,7 +168,11 @@ export class Simulator {
     const requestId = options.requestId ?? randomUUID();
     const clientIp = options.clientIp ?? '127.0.0.1';
     // Map the request before taking a container, so acquiring and dispatching happen in one step.
-    const payload: InvocationPayload = bundle.api === 'v1' ? { requestId, clientIp, event: toV1Event(request, clientIp) } : { requestId, clientIp, request };
+    const geo = resolveGeo(request.headers, options.context?.geo);
+    const payload: InvocationPayload =
+      bundle.api === 'v1'
+        ? { requestId, clientIp, event: toV1Event(request, clientIp, { requestId, geo, siteId: this.#siteId, accountId: LOCAL_ACCOUNT_ID }) }
+        : { requestId, clientIp, request, geo, params: options.context?.params ?? {} };
     this.#assertOpen();
     const container = pool.acquire();
     if (!container) return this.#throttled(name, requestId);
@@ -273,6 +296,7 @@ export class Simulator {
           tmpRoot: this.#tmpRoot,
           logger: this.#logger,
           reportLines: this.#reportLines,
+          nodeVersionMajor: this.#nodeVersionMajor,
         });
       },
     });

@@ -1,0 +1,53 @@
+/**
+ * Platform facts a local run has no real value for, shared by the simulator (main thread: the v1
+ * event's `x-nf-*` headers) and the runtime (v2 context), so both report the same.
+ */
+import type { Geo } from './api.ts';
+
+/**
+ * netlify dev's default location (@netlify/dev-utils `mockLocation`), used when the caller passes no
+ * geo and the request has no `x-nf-geo` header.
+ */
+export const DEFAULT_GEO: Geo = {
+  city: 'San Francisco',
+  country: { code: 'US', name: 'United States' },
+  subdivision: { code: 'CA', name: 'California' },
+  longitude: 0,
+  latitude: 0,
+  timezone: 'UTC',
+};
+
+/**
+ * Netlify's default Node.js major for functions: zip-it-and-ship-it's default node version (24 since
+ * July 2026). A callback handler fails on it (docs/handlers.md).
+ */
+export const DEFAULT_NODE_VERSION_MAJOR = 24;
+
+/** netlify dev's site id for a site not linked to a Netlify site (netlify/cli `UNLINKED_SITE_MOCK_ID`). */
+export const UNLINKED_SITE_ID = 'unlinked';
+
+/** The account id the simulator reports: there is no Netlify account behind a local run. */
+export const LOCAL_ACCOUNT_ID = 'local';
+
+/** Decodes an `x-nf-geo` header (base64 of the JSON geo object); undefined when absent or not valid. */
+export function decodeGeoHeader(value: string | undefined): Geo | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64').toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Geo) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The invocation's geo: the caller's (a flag, the router), else the request's `x-nf-geo` header, else netlify dev's mock. */
+export function resolveGeo(headers: ReadonlyArray<readonly [string, string]>, given: Geo | undefined): Geo {
+  if (given) return given;
+  const header = headers.find(([name]) => name === 'x-nf-geo')?.[1];
+  return decodeGeoHeader(header) ?? DEFAULT_GEO;
+}
+
+/** Encodes a geo as Netlify's `x-nf-geo` header carries it. */
+export function encodeGeoHeader(geo: Geo): string {
+  return Buffer.from(JSON.stringify(geo)).toString('base64');
+}
