@@ -1,25 +1,23 @@
 /**
- * `npm start`: serves every function on the container simulator, the way the platform runs them.
+ * Serves a site until a signal: what `stateful-serverless serve` (src/cli/main.ts) and so `npm start` run.
  *
  * Environment: PORT (default 8888), HOST (default 127.0.0.1), and SIM_IDLE_TIMEOUT_MS, SIM_TIMEOUT_MS,
- * SIM_MAX_CONCURRENCY for the simulator (see settings.ts).
+ * SIM_MAX_CONCURRENCY for the simulator (see settings.ts); the CLI reads them, with its flags on top.
  * SIGINT/SIGTERM drain in-flight requests, stop every container, remove temp dirs and exit 0;
  * a second signal stops at once.
  *
- * package.json runs it as `node --max-semi-space-size=8 src/server/main.ts`. Under thousands of
+ * package.json runs the CLI as `node --max-semi-space-size=8 src/cli/main.ts serve`. Under thousands of
  * requests a second V8 grew this thread's young generation to about 130 MB of garbage-in-waiting
  * (live heap 11 to 16 MB, `--trace-gc`): RSS climbed 301 -> 462 MiB over 30 s of hello-world load.
  * With the cap it was 292 -> 341 MiB, at the same throughput. Containers set their own young
  * generation (container.ts).
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { Site } from '../site/site.ts';
 import { BatchedLog } from './log-sink.ts';
 import { publicPaths } from './routes.ts';
-import { readSettings } from './settings.ts';
+import type { ServerSettings } from './settings.ts';
 import { startLocalServer, type RunningLocalServer } from './start.ts';
-
-const rootDir = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 // Batched (see log-sink.ts): three lines per request, each a blocking write, were a sixth of the
 // server's time under load. Whatever is queued is written before any direct write below and when the
@@ -28,10 +26,10 @@ const logger = new BatchedLog({ out: process.stdout, err: process.stderr, warnPr
 process.on('exit', () => logger.flush());
 
 function banner(running: RunningLocalServer): string {
-  const { url, functions } = running;
+  const { url, functions, site } = running;
   const nameWidth = Math.max(...functions.map((f) => f.name.length), 4);
   const lines = [
-    `Serving ${functions.length} function${functions.length === 1 ? '' : 's'} on the container simulator at ${url}`,
+    `Serving ${functions.length} function${functions.length === 1 ? '' : 's'} from ${site.root} on the container simulator at ${url}`,
     ...functions.map((f) =>
       f.error && f.error.code !== 'INIT_FAILED'
         ? `  ${f.name.padEnd(nameWidth)}  NOT SERVED (${f.error.code}): ${f.error.message}`
@@ -40,12 +38,20 @@ function banner(running: RunningLocalServer): string {
     `Containers: ${url}/__sim/containers`,
   ];
   if (running.watchedDirs.length > 0) {
-    lines.push(`Watching ${running.watchedDirs.map((dir) => path.relative(rootDir, dir) || '.').join(', ')} for changes. Ctrl-C stops.`);
+    lines.push(`Watching ${running.watchedDirs.map((dir) => path.relative(site.root, dir) || '.').join(', ')} for changes. Ctrl-C stops.`);
   }
   return lines.join('\n');
 }
 
-async function main(): Promise<void> {
+/** What {@link serve} runs with: the site, resolved once, and the server's settings. */
+export interface ServeConfig {
+  site: Site;
+  settings: ServerSettings;
+  watch: boolean;
+}
+
+/** Serves `config.site` until SIGINT/SIGTERM; sets `process.exitCode`. */
+export async function serve(config: ServeConfig): Promise<void> {
   let running: RunningLocalServer | undefined;
   let stopRequested: NodeJS.Signals | undefined;
   let stoppingSinceMs: number | undefined;
@@ -88,13 +94,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 
   try {
-    const { port, host, ...simulator } = readSettings(process.env);
+    const { port, host, ...simulator } = config.settings;
     running = await startLocalServer({
-      rootDir,
+      site: config.site,
       port,
       ...(host !== undefined && { host }),
       logger,
-      watch: true,
+      watch: config.watch,
       simulator,
     });
   } catch (error) {
@@ -112,5 +118,3 @@ async function main(): Promise<void> {
   process.stdout.write(`${banner(running)}\n`);
   if (stopRequested !== undefined) stop(stopRequested);
 }
-
-await main();

@@ -1,6 +1,6 @@
 import { URLPattern } from 'node:url';
 import type { FunctionInfo } from '../sim/api.ts';
-import type { RedirectRule } from './netlify-toml.ts';
+import type { RedirectRule } from '../site/redirects.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 /** Where a request path leads. */

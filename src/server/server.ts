@@ -4,7 +4,7 @@ import type { BufferedInvocationResult, BufferedRequest, Clock, ContainerSnapsho
 import { systemClock } from '../sim/index.ts';
 import { ServerError, fromSimulatorError } from './errors.ts';
 import { formatEnd, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
-import type { RedirectRule } from './netlify-toml.ts';
+import type { RedirectRule } from '../site/redirects.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { clientIp, ClientGoneError, readBody, requestHeaders } from './request.ts';
 import { drain, sendError, sendJson, writeBuffered, writeResponse } from './response.ts';
@@ -206,6 +206,36 @@ export class LocalServer {
     };
     this.#refreshing = this.#refreshing.then(run, run);
     return this.#refreshing;
+  }
+
+  /**
+   * Serves from `simulator` and `redirects` from now on (the site's netlify.toml or `.env` changed, so
+   * every container needs the new environment): new requests go to it at once, the previous simulator
+   * drains its in-flight invocations and stops. Serialized with {@link refresh}. If the new simulator
+   * cannot list its functions, it is destroyed and the previous one keeps serving.
+   */
+  replaceSimulator(simulator: SimulatorPort, redirects: readonly RedirectRule[]): Promise<void> {
+    const run = async (): Promise<string[]> => {
+      let functions: FunctionInfo[];
+      let routes: RouteTable;
+      try {
+        functions = await simulator.functions();
+        routes = new RouteTable(functions, redirects, this.#routeOptions);
+      } catch (error) {
+        await simulator.destroy().catch(() => undefined);
+        throw error;
+      }
+      const previous = this.#simulator;
+      this.#simulator = simulator;
+      this.#routes = routes;
+      this.#redirects = redirects;
+      this.#schedules?.update(functions);
+      await previous.close();
+      return [];
+    };
+    const replaced = this.#refreshing.then(run, run);
+    this.#refreshing = replaced.catch(() => []);
+    return replaced.then(() => undefined);
   }
 
   /**

@@ -1,15 +1,16 @@
-import { watch, type FSWatcher } from 'node:fs';
-import path from 'node:path';
 import { startLocalBlobs, type LocalBlobs } from '../dev/local-blobs.ts';
 import { Simulator, type SimulatorExtraOptions } from '../sim/index.ts';
 import type { Clock, FunctionInfo, SimLogger, SimulatorOptions } from '../sim/api.ts';
-import { readNetlifyToml } from './netlify-toml.ts';
+import { envNotices, platformEnv } from '../site/platform-env.ts';
+import { unservedReason, type RedirectRule } from '../site/redirects.ts';
+import { resolveSite, type Site } from '../site/site.ts';
 import { LocalServer } from './server.ts';
+import { SiteWatcher, type ChangeBatch } from './site-watcher.ts';
 
 /** Options for {@link startLocalServer}. */
 export interface StartLocalServerOptions {
-  /** Project root: where netlify.toml is. Functions come from its `[functions] directory` (default `functions`). */
-  rootDir: string;
+  /** The site to serve, resolved once by `resolveSite()`. */
+  site: Site;
   /** Default 8888; 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -19,26 +20,28 @@ export interface StartLocalServerOptions {
   /** Log sink; default silent. */
   logger?: SimLogger;
   /**
-   * Where the local Netlify Blobs backend keeps its data. Default `<rootDir>/.netlify/blobs-serve`, so
-   * what collect stored survives restarts (the directory is git-ignored with the rest of `.netlify/`).
+   * Where the local Netlify Blobs backend keeps its data. Default the site's `.netlify/blobs-serve`, so
+   * what functions stored survives restarts (netlify dev keeps it there too).
    */
   blobsDirectory?: string;
-  /** Rebuild when `functions/` or `src/lib/` changes. Default false (the CLI turns it on). */
+  /** Rebuild when the site's sources change, reload it when netlify.toml or a `.env` file does. Default false (the CLI turns it on). */
   watch?: boolean;
   /** Fire scheduled functions on the clock (`--run-schedules`), which netlify dev never does. Default false. */
   runSchedules?: boolean;
   /** Simulator settings beyond the defaults (idle timeout, concurrency limit, ...). */
-  simulator?: Omit<SimulatorOptions, 'functionsDir' | 'clock' | 'logger' | 'env'> & SimulatorExtraOptions;
+  simulator?: Omit<SimulatorOptions & SimulatorExtraOptions, 'functionsDir' | 'clock' | 'logger' | 'env' | 'envNotices' | 'functionSettings' | 'baseDir'>;
 }
 
 /** A running `npm start` stack: HTTP server, simulator, Blobs backend, file watcher. */
 export interface RunningLocalServer {
   server: LocalServer;
   url: string;
+  /** The site as last resolved (a netlify.toml or `.env` change resolves it again). */
+  readonly site: Site;
   functions: FunctionInfo[];
   functionsDir: string;
   /** Directories watched for changes (empty without `watch`). */
-  watchedDirs: string[];
+  watchedDirs: readonly string[];
   /** Drains in-flight requests, stops every container, the Blobs backend and the watcher. Idempotent. */
   close(): Promise<void>;
   /** Stops everything at once. */
@@ -46,117 +49,111 @@ export interface RunningLocalServer {
 }
 
 /**
- * Starts the local server the way `npm start` runs it: reads netlify.toml, starts a local Blobs
- * backend, starts the container simulator with `URL` (the server's own address) and the Blobs context
- * in every container's environment, and optionally watches the sources.
+ * Starts the local server the way `npm start` runs it: a local Blobs backend, the container simulator
+ * with the site's environment plus the platform's variables (`URL` is the server's own address) and
+ * the Blobs context, the site's redirects, and optionally a watcher on the site.
  */
 export async function startLocalServer(options: StartLocalServerOptions): Promise<RunningLocalServer> {
-  const rootDir = path.resolve(options.rootDir);
-  const config = await readNetlifyToml(path.join(rootDir, 'netlify.toml'));
-  const functionsDir = path.resolve(rootDir, config.functionsDirectory ?? 'functions');
   const logger = options.logger;
+  let site = options.site;
   // On a thread of its own: its directory walks must not queue behind the containers' HTTP traffic.
-  const blobs = await startLocalBlobs({ directory: options.blobsDirectory ?? path.join(rootDir, '.netlify', 'blobs-serve'), thread: true });
+  const blobs = await startLocalBlobs({ directory: options.blobsDirectory ?? site.blobsDir, thread: true });
+  let selfUrl = '';
+  const createSimulator = (forSite: Site): Simulator =>
+    new Simulator({
+      ...options.simulator,
+      functionsDir: forSite.functionsDir,
+      ...(options.clock !== undefined && { clock: options.clock }),
+      ...(logger !== undefined && { logger }),
+      // The server logs START/END/REPORT and pending-work warnings itself, in words a user can act on.
+      reportLines: false,
+      // Platform variables last: production does not let a site override them.
+      env: { ...forSite.env.functions, ...blobs.env, ...platformEnv(forSite, selfUrl) },
+      envNotices: envNotices(forSite),
+      functionSettings: forSite.functionSettings,
+      // Included files and the bundle layout are relative to the site's base directory, as in a deploy.
+      baseDir: forSite.root,
+    });
   let server: LocalServer;
   try {
     server = await LocalServer.start({
       ...(options.port !== undefined && { port: options.port }),
       ...(options.host !== undefined && { host: options.host }),
-      redirects: config.redirects,
+      redirects: servedRedirects(site),
       ...(logger !== undefined && { logger }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.runSchedules !== undefined && { runSchedules: options.runSchedules }),
-      createSimulator: (env) =>
-        new Simulator({
-          ...options.simulator,
-          functionsDir,
-          ...(options.clock !== undefined && { clock: options.clock }),
-          ...(logger !== undefined && { logger }),
-          // The server logs START/END/REPORT and pending-work warnings itself, in words a user can act on.
-          reportLines: false,
-          env: { ...env, ...blobs.env },
-        }),
+      createSimulator: ({ URL }) => {
+        selfUrl = URL;
+        return createSimulator(site);
+      },
     });
   } catch (error) {
     await blobs.close();
     throw error;
   }
-  for (const note of [...config.skipped, ...server.skippedRoutes]) logger?.warn(`not served: ${note}`);
-  const watchedDirs = options.watch ? [functionsDir, path.join(rootDir, 'src', 'lib')] : [];
-  const watcher = watchedDirs.length > 0 ? new SourceWatcher(watchedDirs, server, logger) : undefined;
-  return assemble(server, blobs, watcher, functionsDir, watchedDirs, await server.simulator.functions());
-}
+  for (const note of [...startupNotes(site), ...server.skippedRoutes]) logger?.warn(`not served: ${note}`);
 
-function assemble(
-  server: LocalServer,
-  blobs: LocalBlobs,
-  watcher: SourceWatcher | undefined,
-  functionsDir: string,
-  watchedDirs: string[],
-  functions: FunctionInfo[],
-): RunningLocalServer {
+  let watcher: SiteWatcher | undefined;
+  if (options.watch) {
+    const onBatch = async (batch: ChangeBatch): Promise<string> => {
+      if (!batch.config) {
+        const changed = await server.refresh();
+        return changed.length > 0 ? `${changed.join(', ')} rebuilt; new requests go to new containers, old ones drain` : 'no function changed';
+      }
+      // netlify.toml or a .env file: every container needs the new environment, routes may move.
+      const next = await resolveSite(site.root, { context: site.context, tomlEnv: site.tomlEnv });
+      await server.replaceSimulator(createSimulator(next), servedRedirects(next));
+      site = next;
+      if (watcher) watcher.site = next;
+      for (const note of [...startupNotes(next), ...server.skippedRoutes]) logger?.warn(`not served: ${note}`);
+      return 'site config reloaded; every function restarts in new containers, old ones drain';
+    };
+    try {
+      watcher = await SiteWatcher.start(site, onBatch, logger);
+    } catch (error) {
+      await server.destroy();
+      await blobs.close();
+      throw error;
+    }
+  }
+  const functions = await server.simulator.functions();
   let closing: Promise<void> | undefined;
   return {
     server,
     url: server.url,
+    get site() {
+      return site;
+    },
     functions,
-    functionsDir,
-    watchedDirs,
+    functionsDir: site.functionsDir,
+    watchedDirs: watcher?.roots ?? [],
     close() {
       closing ??= (async () => {
-        watcher?.close();
+        await watcher?.close();
         await server.close();
         await blobs.close();
       })();
       return closing;
     },
     async destroy() {
-      watcher?.close();
+      await watcher?.close();
       await server.destroy();
       await blobs.close();
     },
   };
 }
 
-/**
- * Rebuilds after a source change, as a deploy would: `refresh()` re-bundles, changed functions get new
- * containers and the old ones drain. Editors save in bursts (temp file, rename, chmod), so changes are
- * debounced and refreshes never overlap.
- */
-class SourceWatcher {
-  #watchers: FSWatcher[] = [];
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
-  static readonly debounceMs = 150;
+/** The redirects the server can honour as written (see `unservedReason`). */
+function servedRedirects(site: Site): RedirectRule[] {
+  return site.redirects.filter((rule) => unservedReason(rule) === undefined);
+}
 
-  constructor(dirs: string[], server: LocalServer, logger: SimLogger | undefined) {
-    const schedule = (): void => {
-      if (this.#closed) return;
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => {
-        void server.refresh().then(
-          (changed) => {
-            if (changed.length > 0) logger?.info(`rebuilt ${changed.join(', ')}: new requests go to new containers, old ones drain`);
-          },
-          (error: unknown) => logger?.warn(`rebuild failed: ${error instanceof Error ? error.message : String(error)}`),
-        );
-      }, SourceWatcher.debounceMs);
-    };
-    for (const dir of dirs) {
-      try {
-        const watcher = watch(dir, { recursive: true }, schedule);
-        watcher.on('error', (error) => logger?.warn(`watching ${dir} failed: ${error.message}`));
-        this.#watchers.push(watcher);
-      } catch (error) {
-        // A missing src/lib is fine; the functions directory always exists once the simulator started.
-        logger?.warn(`not watching ${dir}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+function startupNotes(site: Site): string[] {
+  const notes = [...site.notes];
+  for (const rule of site.redirects) {
+    const reason = unservedReason(rule);
+    if (reason !== undefined) notes.push(reason);
   }
-
-  close(): void {
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    for (const watcher of this.#watchers) watcher.close();
-  }
+  return notes;
 }

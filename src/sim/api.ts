@@ -31,8 +31,16 @@ export interface SimulatorOptions {
   memoryLimitMb?: number;
   /** Maximum containers per function; requests beyond it are throttled (429). Default: unlimited. */
   maxConcurrency?: number;
-  /** Extra environment variables every container sees (for example `URL`, `NETLIFY_BLOBS_CONTEXT`). */
+  /**
+   * The site's environment variables every container sees (for example `URL`, `NETLIFY_BLOBS_CONTEXT`),
+   * on top of Lambda's own. The shell's other variables are not passed (docs/sites.md).
+   */
   env?: Record<string, string>;
+  /**
+   * Variables a local tool would set that production leaves undefined (netlify.toml-only, netlify
+   * dev-only), name -> the WARN a function gets when it reads one. Shell-only ones are found by the simulator.
+   */
+  envNotices?: Record<string, string>;
   /** Log sink. Default: silent. */
   logger?: SimLogger;
   /**

@@ -14,6 +14,7 @@ import { ManualClock } from './clock.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
 import { Invocation } from './invocation.ts';
+import { containerEnv, envHints } from './lambda-env.ts';
 import { OutOfMemoryError, RuntimeExitError, TimeoutError, type PlatformError } from './platform-errors.ts';
 import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
 
@@ -27,6 +28,8 @@ export interface ContainerOptions {
   memoryLimitMb: number;
   thawGraceMs: number;
   env: Record<string, string>;
+  /** Variables a local tool would set that production leaves undefined, name -> the WARN for reading one. */
+  envNotices?: Record<string, string> | undefined;
   tmpRoot: string;
   logger?: SimLogger | undefined;
   /** Log a REPORT line and the pending-at-freeze warnings per invocation (false when the caller logs its own). */
@@ -161,15 +164,12 @@ export class Container {
       clockFlows: !(this.#options.clock instanceof ManualClock),
       ...(this.#options.nodeVersionMajor !== undefined && { nodeVersionMajor: this.#options.nodeVersionMajor }),
     };
+    // Lambda's variables and the site's, not the shell's (lambda-env.ts); reading a left-out one warns.
+    const workerEnv = containerEnv({ siteEnv: env, functionName: bundle.name, memoryLimitMb, tmpDir: this.tmpDir });
+    workerData.envHints = envHints({ owner: env, functionName: bundle.name, given: workerEnv, notices: this.#options.envNotices });
     const worker = new Worker(runtimePath, {
       workerData,
-      env: {
-        ...process.env,
-        ...env,
-        TMPDIR: this.tmpDir,
-        AWS_LAMBDA_FUNCTION_NAME: bundle.name,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryLimitMb),
-      },
+      env: workerEnv,
       // The platform's memory limit: V8 kills the isolate (ERR_WORKER_OUT_OF_MEMORY) past it. Node lets a
       // worker's isolate run 16 MB past its limit while it terminates; a young generation larger than that
       // can promote more in one GC and V8 then aborts the WHOLE process (measured: half the runs at a 48 or

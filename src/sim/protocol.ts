@@ -3,6 +3,7 @@
  * Plain data only, so every message survives structured cloning without custom serialisation.
  */
 import type { BufferedRequest, Geo, HandlerApi, PendingWork } from './api.ts';
+import type { EnvHints } from './runtime-env.ts';
 
 /** The v1 (Lambda proxy) event, as Netlify builds it. */
 export interface V1Event {
@@ -56,6 +57,8 @@ export interface RuntimeWorkerData {
   clockFlows: boolean;
   /** The Node.js major the function targets in production: 24 refuses callback handlers, 22 and older run them. */
   nodeVersionMajor?: number;
+  /** Variables the function does not get and should hear about when it reads one (runtime-env.ts). */
+  envHints?: EnvHints;
 }
 
 export interface InvokeMessage {

@@ -15,6 +15,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { installClockDate } from './runtime-date.ts';
+import { installEnvWarnings } from './runtime-env.ts';
 import { INIT_REQUEST_ID, PendingWorkTracker } from './runtime-pending.ts';
 import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, ToRuntime } from './protocol.ts';
 import { installLambdaGlobals } from './runtime/lambda-streaming.ts';
@@ -34,6 +35,7 @@ const clockDate = installClockDate(data.initNowMs, data.clockFlows);
 const tracker = new PendingWorkTracker();
 installNetlifyGlobal();
 installLambdaGlobals();
+installEnvWarnings(data.envHints);
 
 function post(message: FromRuntime): void {
   port?.postMessage(message);

@@ -92,6 +92,7 @@ export class Simulator {
   readonly #maxConcurrency: number;
   readonly #thawGraceMs: number;
   readonly #env: Record<string, string>;
+  readonly #envNotices: Record<string, string>;
   readonly #logger: SimLogger | undefined;
   readonly #cacheDir: string;
   readonly #reportLines: boolean;
@@ -114,6 +115,7 @@ export class Simulator {
     this.#maxConcurrency = positive('maxConcurrency', options.maxConcurrency, Number.POSITIVE_INFINITY);
     this.#thawGraceMs = positive('thawGraceMs', options.thawGraceMs, DEFAULTS.thawGraceMs);
     this.#env = { ...options.env };
+    this.#envNotices = { ...options.envNotices };
     this.#logger = options.logger;
     this.#cacheDir = options.cacheDir ?? path.join(os.tmpdir(), 'stateful-serverless-sim');
     this.#reportLines = options.reportLines ?? true;
@@ -293,6 +295,7 @@ export class Simulator {
           memoryLimitMb: config.memoryMb ?? this.#memoryLimitMb,
           thawGraceMs: this.#thawGraceMs,
           env: this.#env,
+          envNotices: this.#envNotices,
           tmpRoot: this.#tmpRoot,
           logger: this.#logger,
           reportLines: this.#reportLines,

@@ -1,5 +1,5 @@
 /**
- * `npm start` as a user runs it: `node src/server/main.ts` in its own process, stopped by a signal.
+ * `npm start` as a user runs it: `node src/cli/main.ts serve` in its own process, stopped by a signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,7 +17,7 @@ interface Started {
 }
 
 function startMain(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['src/server/main.ts'], {
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,7 +53,7 @@ function bannerUrl(started: Started): Promise<string> {
   });
 }
 
-describe('npm start (src/server/main.ts)', () => {
+describe('npm start (src/cli/main.ts serve)', () => {
   it('serves, then on SIGTERM drains, stops every container, removes their temp dirs and exits 0', async () => {
     const tmp = await tempDir('server-cli-tmp-');
     const started = startMain({ PORT: '0', TMPDIR: tmp });

@@ -1,47 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { FunctionInfo, InvocationReport } from '../../src/sim/api.ts';
 import { formatPendingWarning, formatReport } from '../../src/server/invocation-log.ts';
-import { parseNetlifyToml } from '../../src/server/netlify-toml.ts';
 import { RouteTable, publicPaths } from '../../src/server/routes.ts';
 import { readSettings } from '../../src/server/settings.ts';
 
 const info = (name: string, extra: Partial<FunctionInfo> = {}): FunctionInfo => ({ name, api: 'v1', bundleHash: 'h', bundleBytes: 1, ...extra });
-
-describe('netlify.toml', () => {
-  it('reads the functions directory and redirects, ignoring comments and other sections', () => {
-    const config = parseNetlifyToml(`
-[build]
-  publish = "public" # a comment
-[functions]
-  directory = "functions"
-  node_bundler = "esbuild"
-# Every function also answers at /api/<name>.
-[[redirects]]
-  from = "/api/*"
-  to = "/.netlify/functions/:splat"
-  status = 200
-[[redirects]]
-  from = '/old'
-  to = "/new#frag"
-`);
-    expect(config.functionsDirectory).toBe('functions');
-    expect(config.redirects).toEqual([
-      { from: '/api/*', to: '/.netlify/functions/:splat', status: 200 },
-      { from: '/old', to: '/new#frag', status: 301 },
-    ]);
-    expect(config.skipped).toEqual([]);
-  });
-
-  it('reports redirect values it cannot read instead of guessing', () => {
-    const config = parseNetlifyToml(`[[redirects]]
-  from = "/a"
-  to = "/.netlify/functions/x"
-  conditions = {Language = ["en"]}
-`);
-    expect(config.redirects).toHaveLength(1);
-    expect(config.skipped).toEqual(['netlify.toml line 4: redirect key "conditions" has a value the local server does not read']);
-  });
-});
 
 describe('routes', () => {
   const redirects = [

@@ -6,7 +6,6 @@
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FunctionSettings } from '../../src/sim/function-settings.ts';
 import { startGate, startTestServer, tempDir } from './helpers.ts';
 
 type Files = Record<string, string>;
@@ -23,11 +22,12 @@ async function site(files: Files): Promise<string> {
   return dir;
 }
 
-async function serve(dir: string, extra: { functionSettings?: FunctionSettings; runSchedules?: boolean } = {}) {
+/** Serves the site at `dir`, after replacing its netlify.toml when `netlifyToml` is given (its settings reach the simulator through the Site). */
+async function serve(dir: string, extra: { netlifyToml?: string; runSchedules?: boolean } = {}) {
+  if (extra.netlifyToml !== undefined) await writeFile(path.join(dir, 'netlify.toml'), extra.netlifyToml);
   return startTestServer({
     rootDir: dir,
     ...(extra.runSchedules !== undefined && { runSchedules: extra.runSchedules }),
-    ...(extra.functionSettings !== undefined && { simulator: { functionSettings: extra.functionSettings } }),
   });
 }
 
@@ -98,12 +98,12 @@ describe('bundling like production', () => {
       ...nativePackage,
       'functions/where.mjs': `import { where } from 'plain-dep';\nexport default async () => new Response(where);\n`,
     });
-    const external = await serve(dir, { functionSettings: { '*': { externalNodeModules: ['plain-dep'] } } });
+    const external = await serve(dir, { netlifyToml: '[functions]\n  directory = "functions"\n  external_node_modules = ["plain-dep"]\n' });
     const siteModule = new URL(`file://${await realpath(path.join(dir, 'node_modules/plain-dep/index.js'))}`).href;
     expect(await (await fetch(`${external.url}/.netlify/functions/where`)).text()).toBe(siteModule);
     await external.running.close();
 
-    const inlined = await serve(dir);
+    const inlined = await serve(dir, { netlifyToml: '[functions]\n  directory = "functions"\n' });
     const where = await (await fetch(`${inlined.url}/.netlify/functions/where`)).text();
     expect(where).not.toBe(siteModule);
     expect(where).toMatch(/where\.mjs$/);
@@ -129,7 +129,7 @@ describe('bundling like production', () => {
       'content/secret.txt': 'not shipped',
       'functions/reader.mjs': `import { readFile } from 'node:fs/promises';\nimport path from 'node:path';\nexport default async (req) => {\n  const file = new URL(req.url).searchParams.get('file');\n  try {\n    return new Response(await readFile(path.join(import.meta.dirname, '..', 'content', file), 'utf8'));\n  } catch (error) {\n    return new Response(error.code, { status: 404 });\n  }\n};\n`,
     });
-    const { running, url } = await serve(dir, { functionSettings: { reader: { includedFiles: ['content/*.json'] } } });
+    const { running, url } = await serve(dir, { netlifyToml: '[functions]\n  directory = "functions"\n\n[functions."reader"]\n  included_files = ["content/*.json"]\n' });
     expect(running.functions[0]?.config?.includedFiles).toEqual(['content/*.json']);
     expect(await (await fetch(`${url}/.netlify/functions/reader?file=data.json`)).text()).toBe('{"answer":42}');
     const missing = await fetch(`${url}/.netlify/functions/reader?file=secret.txt`);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 import { ManualClock } from '../../src/sim/index.ts';
 import { startLocalServer, type RunningLocalServer, type StartLocalServerOptions } from '../../src/server/start.ts';
+import { resolveSite, type ResolveSiteOptions } from '../../src/site/site.ts';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const fixtureSite = path.join(repoRoot, 'test', 'server', 'fixtures', 'site');
@@ -51,7 +52,9 @@ export async function tempDir(prefix: string): Promise<string> {
  * Starts the `npm start` stack (real simulator, real Blobs backend) on port 0 with a manual clock and a
  * private Blobs directory; stopped after the test.
  */
-export async function startTestServer(options: Partial<StartLocalServerOptions> = {}): Promise<{
+export async function startTestServer(
+  options: Partial<StartLocalServerOptions> & { rootDir?: string; resolve?: ResolveSiteOptions } = {},
+): Promise<{
   running: RunningLocalServer;
   url: string;
   clock: ManualClock;
@@ -60,7 +63,9 @@ export async function startTestServer(options: Partial<StartLocalServerOptions> 
   const clock = new ManualClock();
   const log = new LogCollector();
   const blobsDirectory = await tempDir('server-blobs-');
-  const running = await startLocalServer({ rootDir: repoRoot, port: 0, clock, logger: log, blobsDirectory, ...options });
+  const { rootDir = repoRoot, resolve, ...rest } = options;
+  const site = options.site ?? (await resolveSite(rootDir, resolve));
+  const running = await startLocalServer({ site, port: 0, clock, logger: log, blobsDirectory, ...rest });
   onTestFinished(() => running.destroy());
   return { running, url: running.url, clock, log };
 }

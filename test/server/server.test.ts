@@ -4,7 +4,8 @@ import { createServer as createNetServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { LocalServer, defaultMaxBodyBytes } from '../../src/server/server.ts';
-import { readNetlifyToml } from '../../src/server/netlify-toml.ts';
+import { readNetlifyToml } from '../../src/site/netlify-toml.ts';
+import { parseRedirects } from '../../src/site/redirects.ts';
 import { FakeSimError, FakeSimulator, type FakeFunction } from './fake-simulator.ts';
 import { LogCollector } from './helpers.ts';
 
@@ -31,7 +32,7 @@ const echo: FakeFunction = {
 async function startServer(functions: FakeFunction[], options: { maxBodyBytes?: number } = {}) {
   const fake = new FakeSimulator(functions);
   const log = new LogCollector();
-  const { redirects } = await readNetlifyToml(netlifyTomlPath);
+  const redirects = parseRedirects((await readNetlifyToml(netlifyTomlPath)).document);
   const server = await LocalServer.start({
     port: 0,
     createSimulator: (env) => {

@@ -1,0 +1,87 @@
+/**
+ * The environment a container starts with: what Lambda sets for every function, the site's variables
+ * the simulator was given, and PATH so the function can still spawn programs. NOT the shell's other
+ * variables: a deployed function never sees the developer's shell, and a local run that does hides
+ * "works locally, undefined in production" bugs. Names left out are handed to the runtime
+ * (runtime-env.ts) so that reading one warns.
+ *
+ * Lambda's variables (AWS, "Defined runtime environment variables"): `AWS_LAMBDA_FUNCTION_NAME`,
+ * `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, `AWS_LAMBDA_FUNCTION_VERSION` (`$LATEST`), `AWS_LAMBDA_LOG_GROUP_NAME`,
+ * `AWS_LAMBDA_LOG_STREAM_NAME`, `AWS_LAMBDA_INITIALIZATION_TYPE`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+ * `AWS_EXECUTION_ENV`, `LAMBDA_TASK_ROOT`, `LAMBDA_RUNTIME_DIR`, `TZ` (`:UTC`), `LANG`. Credentials
+ * (`AWS_ACCESS_KEY_ID`, ...) are left out: Netlify's role keys have no local equivalent.
+ */
+import { randomBytes } from 'node:crypto';
+import type { EnvHints } from './runtime-env.ts';
+
+/** Netlify runs functions in us-east-2 unless the site chose another region (docs: Functions > Region). */
+export const defaultFunctionRegion = 'us-east-2';
+
+/**
+ * The Lambda runtime Netlify picks for a site that does not choose one (`AWS_LAMBDA_JS_RUNTIME`):
+ * Node.js 22 at the time of writing.
+ */
+export const defaultExecutionEnv = 'AWS_Lambda_nodejs22.x';
+
+/** Shell variables describing the terminal: libraries probe them for colour support, and a WARN for each would be noise. */
+const terminalNames = new Set(['TERM', 'COLORTERM', 'TERM_PROGRAM', 'TERM_PROGRAM_VERSION', 'FORCE_COLOR', 'NO_COLOR', 'NODE_DISABLE_COLORS', 'COLUMNS', 'LINES', 'SHLVL', '_', 'PWD', 'OLDPWD']);
+
+/** Per-container environment. The site's variables cannot override Lambda's reserved ones, as on AWS. */
+export function containerEnv(options: { siteEnv: Readonly<Record<string, string>>; functionName: string; memoryLimitMb: number; tmpDir: string }): Record<string, string> {
+  const { functionName, memoryLimitMb } = options;
+  const date = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+  const host: Record<string, string> = {};
+  if (process.env.PATH !== undefined) host.PATH = process.env.PATH;
+  return {
+    LANG: 'en_US.UTF-8',
+    ...host,
+    ...options.siteEnv,
+    // The container's private /tmp (os.tmpdir() reads TMPDIR).
+    TMPDIR: options.tmpDir,
+    TZ: ':UTC',
+    AWS_REGION: defaultFunctionRegion,
+    AWS_DEFAULT_REGION: defaultFunctionRegion,
+    AWS_EXECUTION_ENV: defaultExecutionEnv,
+    AWS_LAMBDA_FUNCTION_NAME: functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryLimitMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: `${date}/[$LATEST]${randomBytes(16).toString('hex')}`,
+    LAMBDA_TASK_ROOT: '/var/task',
+    LAMBDA_RUNTIME_DIR: '/var/runtime',
+  };
+}
+
+// One table per (simulator, function): keyed on the simulator's env object, which every container of
+// that simulator shares, so "warn once per function" holds across containers and restarts of them.
+const hintTables = new WeakMap<object, Map<string, EnvHints>>();
+
+/**
+ * The names a function reads at its peril: `notices` (name -> message, from the site) plus every
+ * variable of this process's shell that the container does not get.
+ */
+export function envHints(options: {
+  owner: object;
+  functionName: string;
+  given: Readonly<Record<string, string>>;
+  notices?: Readonly<Record<string, string>> | undefined;
+}): EnvHints {
+  let tables = hintTables.get(options.owner);
+  if (!tables) {
+    tables = new Map();
+    hintTables.set(options.owner, tables);
+  }
+  const existing = tables.get(options.functionName);
+  if (existing) return existing;
+  const messages = new Map<string, string>();
+  for (const name of Object.keys(process.env)) {
+    if (name in options.given || terminalNames.has(name)) continue;
+    messages.set(name, `${name} is set in your shell but not in the site's environment: in production it is undefined`);
+  }
+  // The site's notices say more precisely why (netlify.toml-only, netlify dev-only) and win.
+  for (const [name, message] of Object.entries(options.notices ?? {})) if (!(name in options.given)) messages.set(name, message);
+  const hints: EnvHints = { names: [...messages.keys()], messages: [...messages.values()], warned: new SharedArrayBuffer(4 * Math.max(1, messages.size)) };
+  tables.set(options.functionName, hints);
+  return hints;
+}
