@@ -166,7 +166,7 @@ export class Container {
     };
     // Lambda's variables and the site's, not the shell's (lambda-env.ts); reading a left-out one warns.
     const workerEnv = containerEnv({ siteEnv: env, functionName: bundle.name, memoryLimitMb, tmpDir: this.tmpDir });
-    workerData.envHints = envHints({ owner: env, functionName: bundle.name, given: workerEnv, notices: this.#options.envNotices });
+    workerData.envHints = envHints({ owner: env, functionName: bundle.name, given: workerEnv, notices: this.#options.envNotices, logger: this.#options.logger });
     const worker = new Worker(runtimePath, {
       workerData,
       env: workerEnv,

@@ -11,8 +11,10 @@
  * `AWS_EXECUTION_ENV`, `LAMBDA_TASK_ROOT`, `LAMBDA_RUNTIME_DIR`, `TZ` (`:UTC`), `LANG`. Credentials
  * (`AWS_ACCESS_KEY_ID`, ...) are left out: Netlify's role keys have no local equivalent.
  */
-import { randomBytes } from 'node:crypto';
-import type { EnvHints } from './runtime-env.ts';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { BroadcastChannel } from 'node:worker_threads';
+import type { SimLogger } from './api.ts';
+import type { EnvHints, EnvWarning } from './runtime-env.ts';
 
 /** Netlify runs functions in us-east-2 unless the site chose another region (docs: Functions > Region). */
 export const defaultFunctionRegion = 'us-east-2';
@@ -55,24 +57,42 @@ export function containerEnv(options: { siteEnv: Readonly<Record<string, string>
 
 // One table per (simulator, function): keyed on the simulator's env object, which every container of
 // that simulator shares, so "warn once per function" holds across containers and restarts of them.
-const hintTables = new WeakMap<object, Map<string, EnvHints>>();
+interface OwnerTables {
+  channel: string;
+  functions: Map<string, EnvHints>;
+}
+const hintTables = new WeakMap<object, OwnerTables>();
+// A simulator's listening channel is closed once its env object is collected (the simulator is gone).
+const channels = new FinalizationRegistry<BroadcastChannel>((channel) => channel.close());
+
+function ownerTables(owner: object, logger: SimLogger | undefined): OwnerTables {
+  let tables = hintTables.get(owner);
+  if (tables) return tables;
+  tables = { channel: `stateful-serverless-env-${randomUUID()}`, functions: new Map() };
+  const listener = new BroadcastChannel(tables.channel);
+  listener.unref();
+  listener.onmessage = (event: unknown) => {
+    const warning = (event as { data: EnvWarning }).data;
+    logger?.warn(`[${warning.functionName}] ${warning.message}`);
+  };
+  channels.register(owner, listener);
+  hintTables.set(owner, tables);
+  return tables;
+}
 
 /**
  * The names a function reads at its peril: `notices` (name -> message, from the site) plus every
- * variable of this process's shell that the container does not get.
+ * variable of this process's shell that the container does not get. Warnings are logged to `logger`.
  */
 export function envHints(options: {
   owner: object;
   functionName: string;
   given: Readonly<Record<string, string>>;
   notices?: Readonly<Record<string, string>> | undefined;
+  logger?: SimLogger | undefined;
 }): EnvHints {
-  let tables = hintTables.get(options.owner);
-  if (!tables) {
-    tables = new Map();
-    hintTables.set(options.owner, tables);
-  }
-  const existing = tables.get(options.functionName);
+  const tables = ownerTables(options.owner, options.logger);
+  const existing = tables.functions.get(options.functionName);
   if (existing) return existing;
   const messages = new Map<string, string>();
   for (const name of Object.keys(process.env)) {
@@ -81,7 +101,12 @@ export function envHints(options: {
   }
   // The site's notices say more precisely why (netlify.toml-only, netlify dev-only) and win.
   for (const [name, message] of Object.entries(options.notices ?? {})) if (!(name in options.given)) messages.set(name, message);
-  const hints: EnvHints = { names: [...messages.keys()], messages: [...messages.values()], warned: new SharedArrayBuffer(4 * Math.max(1, messages.size)) };
-  tables.set(options.functionName, hints);
+  const hints: EnvHints = {
+    names: [...messages.keys()],
+    messages: [...messages.values()],
+    warned: new SharedArrayBuffer(4 * Math.max(1, messages.size)),
+    channel: tables.channel,
+  };
+  tables.functions.set(options.functionName, hints);
   return hints;
 }

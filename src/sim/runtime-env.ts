@@ -4,8 +4,13 @@
  * netlify.toml, or only by netlify dev). Production's answer stays: the read returns undefined. The
  * warning is printed once per variable per function, across all of that function's containers (a
  * flag per name in shared memory).
+ *
+ * The warning goes to the simulator over a BroadcastChannel, not stderr: a worker's stdio is flow
+ * controlled by its own event loop, so a line written just before the container freezes would only
+ * reach the log at the next thaw (or never, if the container is reaped).
  */
 import { getCallSites } from 'node:util';
+import { BroadcastChannel } from 'node:worker_threads';
 
 /** What a container's runtime gets in its workerData to do this. Plain data (structured clone). */
 export interface EnvHints {
@@ -14,11 +19,22 @@ export interface EnvHints {
   messages: string[];
   /** One Int32 per name: 0 = not warned yet. Shared by every container of the function. */
   warned: SharedArrayBuffer;
+  /** BroadcastChannel name the simulator listens on for {@link EnvWarning}s. */
+  channel: string;
+}
+
+/** What a container posts when a function reads a hinted name. */
+export interface EnvWarning {
+  functionName: string;
+  message: string;
 }
 
 /** Replaces `process.env` with a view that warns on the first read of a hinted name. Call before loading the function. */
-export function installEnvWarnings(hints: EnvHints | undefined): void {
+export function installEnvWarnings(hints: EnvHints | undefined, functionName: string): void {
   if (!hints || hints.names.length === 0) return;
+  const channel = new BroadcastChannel(hints.channel);
+  // Never what keeps a container's event loop alive (nor shows up as its pending work).
+  channel.unref();
   const index = new Map(hints.names.map((name, i) => [name, i]));
   const warned = new Int32Array(hints.warned);
   const target = process.env;
@@ -29,7 +45,8 @@ export function installEnvWarnings(hints: EnvHints | undefined): void {
     if (i === undefined || Object.hasOwn(target, key) || Atomics.load(warned, i) !== 0) return;
     if (readByNode()) return;
     if (Atomics.compareExchange(warned, i, 0, 1) !== 0) return;
-    process.stderr.write(`${hints.messages[i]}\n`);
+    const warning: EnvWarning = { functionName, message: hints.messages[i] ?? key };
+    channel.postMessage(warning);
   };
   process.env = new Proxy(target, {
     get(object, key, receiver) {

@@ -35,7 +35,7 @@ const clockDate = installClockDate(data.initNowMs, data.clockFlows);
 const tracker = new PendingWorkTracker();
 installNetlifyGlobal();
 installLambdaGlobals();
-installEnvWarnings(data.envHints);
+installEnvWarnings(data.envHints, data.functionName);
 
 function post(message: FromRuntime): void {
   port?.postMessage(message);
