@@ -3,9 +3,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { repoRoot, tempDir } from './helpers.ts';
 
@@ -83,5 +84,92 @@ describe('npm start (src/cli/main.ts serve)', () => {
     expect(await started.exited).toBe(1);
     expect(started.stderr).toEqual([`error: port ${port} is already in use on 127.0.0.1; set PORT to another port`]);
     expect(started.stdout).toEqual([]);
+  });
+});
+
+/** Runs the CLI to completion (for commands that exit by themselves). */
+async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string[]; stderr: string[] }> {
+  const child = spawn(process.execPath, ['src/cli/main.ts', ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => stdout.push(...chunk.split('\n').filter(Boolean)));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(...chunk.split('\n').filter(Boolean)));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe('stateful-serverless (src/cli/main.ts)', () => {
+  it('--help lists every flag and environment variable, exit 0', async () => {
+    const { code, stdout, stderr } = await runCli(['serve', '--help']);
+    expect(code).toBe(0);
+    expect(stderr).toEqual([]);
+    const text = stdout.join('\n');
+    for (const item of ['--site DIR', '--port N', '--host H', '--context C', '--toml-env', '--watch', '--no-watch', '--help', '--version', 'PORT', 'HOST', 'SIM_IDLE_TIMEOUT_MS', 'SIM_TIMEOUT_MS', 'SIM_MAX_CONCURRENCY']) {
+      expect(text).toContain(item);
+    }
+    expect((await runCli(['--help'])).stdout.join('\n')).toBe(text);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: [`stateful-serverless ${pkg.version}`], stderr: [] });
+  });
+
+  it.each([
+    [['serve', '--bogus'], 'error: unknown flag --bogus (stateful-serverless --help lists every flag)'],
+    [['serve', '--port', 'abc'], 'error: --port must be an integer from 0 to 65535, got "abc" (stateful-serverless --help lists every flag)'],
+    [['serve', '--port'], 'error: --port needs a value (stateful-serverless --help lists every flag)'],
+    [['serve', '--context', 'staging'], 'error: --context must be dev, production, deploy-preview, branch-deploy or branch:<name>, got "staging" (stateful-serverless --help lists every flag)'],
+    [['serve', 'extra'], 'error: unexpected argument extra: serve takes flags only (--site DIR) (stateful-serverless --help lists every flag)'],
+    [['deploy'], 'error: unknown command "deploy" (stateful-serverless --help lists every flag)'],
+  ])('%j is one line on stderr and exit code 2', async (args, line) => {
+    expect(await runCli(args)).toEqual({ code: 2, stdout: [], stderr: [line] });
+  });
+
+  it('a bad environment variable is one line and exit code 2', async () => {
+    expect(await runCli(['serve'], { SIM_TIMEOUT_MS: '-5' })).toEqual({
+      code: 2,
+      stdout: [],
+      stderr: ['error: SIM_TIMEOUT_MS must be an integer from 1 to any size, got "-5" (stateful-serverless --help lists every flag)'],
+    });
+  });
+
+  it('a missing site directory is one line and exit code 2', async () => {
+    const dir = path.join(await tempDir('cli-missing-'), 'nope');
+    expect(await runCli(['serve', '--site', dir])).toEqual({ code: 2, stdout: [], stderr: [`error: site directory ${dir} does not exist or is not a directory`] });
+  });
+
+  it('a broken netlify.toml is one line and exit code 2', async () => {
+    const dir = await tempDir('cli-bad-toml-');
+    await writeFile(path.join(dir, 'netlify.toml'), '[functions]\ndirectory = 7\n');
+    expect(await runCli(['serve', '--site', dir])).toEqual({ code: 2, stdout: [], stderr: ['error: netlify.toml: functions.directory must be a string'] });
+  });
+
+  it('--site serves another site (netlify/functions by default), its .env included, and stops on SIGINT', async () => {
+    const dir = await tempDir('cli-site-');
+    await mkdir(path.join(dir, 'netlify', 'functions'), { recursive: true });
+    await writeFile(path.join(dir, 'netlify', 'functions', 'hi.mjs'), 'export default async () => new Response(`hi ${process.env.WHO}, ${new Date(0).getHours()}h`);\n');
+    await writeFile(path.join(dir, '.env'), 'WHO=site\n');
+    const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--site', dir, '--port', '0', '--no-watch'], {
+      cwd: repoRoot,
+      env: { ...process.env, TMPDIR: await tempDir('cli-site-tmp-'), TZ: 'America/New_York' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const started: Started = { child, stdout: [], stderr: [], exited: once(child, 'exit').then(([code]) => code as number | null) };
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => started.stdout.push(...chunk.split('\n').filter(Boolean)));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => started.stderr.push(...chunk.split('\n').filter(Boolean)));
+    const url = await bannerUrl(started);
+    expect(started.stdout[0]).toBe(`Serving 1 function from ${dir} on the container simulator at ${url}`);
+    expect(started.stdout.some((line) => line.startsWith('Watching'))).toBe(false);
+    // Lambda's clock runs in UTC whatever the developer's time zone.
+    expect(await (await fetch(`${url}/.netlify/functions/hi`)).text()).toBe('hi site, 0h');
+    child.kill('SIGINT');
+    expect(await started.exited).toBe(0);
   });
 });

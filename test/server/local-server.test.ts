@@ -234,7 +234,7 @@ describe('lifecycle', () => {
     expect(JSON.parse((await curl(`${url}/api/version`)).body)).toEqual({ version: 1, count: 2 });
     const file = path.join(site, 'functions', 'version.ts');
     await writeFile(file, (await readFile(file, 'utf8')).replace('const version = 1;', 'const version = 2;'));
-    expect(await log.waitFor(/^rebuilt /)).toBe('rebuilt version: new requests go to new containers, old ones drain');
+    expect(await log.waitFor(/^rebuild after /)).toMatch(/^rebuild after functions\/version\.ts changed: version rebuilt; new requests go to new containers, old ones drain \(\d+ ms\)$/);
     // Fresh module state in a fresh container, as after a deploy.
     expect(JSON.parse((await curl(`${url}/api/version`)).body)).toEqual({ version: 2, count: 1 });
   });
