@@ -8,11 +8,16 @@
  * never a stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { SiteError } from '../site/site-error.ts';
 import { resolveSite, type Site } from '../site/site.ts';
 import { usage } from './help.ts';
 import { parseServeOptions } from './serve-options.ts';
 import { UsageError } from './usage-error.ts';
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
+}
 
 function version(): string {
   const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -53,6 +58,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     site = await resolveSite(options.siteDir, { context: options.context, tomlEnv: options.tomlEnv });
+    if (!(await isDirectory(site.functionsDir))) {
+      const why = site.functionsDirSource === 'default' ? "Netlify's default; netlify.toml's [functions] directory names another" : `netlify.toml's ${site.functionsDirSource}`;
+      fail(`functions directory ${site.functionsDir} does not exist (${why})`, '');
+      return;
+    }
   } catch (error) {
     if (error instanceof UsageError || error instanceof SiteError) {
       fail(error.message, error instanceof UsageError ? undefined : '');

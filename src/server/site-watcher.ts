@@ -132,10 +132,13 @@ export class SiteWatcher {
 }
 
 function ignored(site: Site, file: string): boolean {
-  if (file === site.root) return false;
+  if (file === site.root || site.configFiles.includes(file)) return false;
   if (ignoredNames.has(path.basename(file))) return true;
-  // The publish directory holds browser assets; a functions directory inside it is still watched.
-  return site.publishDir !== undefined && isInside(file, site.publishDir) && !isInside(site.functionsDir, file) && !isInside(file, site.functionsDir);
+  // The publish directory holds browser assets: only its _redirects file (and a functions directory
+  // inside it) are watched.
+  const publish = site.publishDir;
+  if (publish === undefined || file === publish || !isInside(file, publish)) return false;
+  return !isInside(site.functionsDir, file) && !isInside(file, site.functionsDir);
 }
 
 function isInside(file: string, dir: string): boolean {

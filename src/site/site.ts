@@ -9,6 +9,7 @@ import { dotEnvFiles, resolveEnvironment, type SiteEnvironment } from './environ
 import { parseFunctionSettings, type FunctionSettings } from './function-settings.ts';
 import { readNetlifyToml, stringAt, tableAt, type TomlTable } from './netlify-toml.ts';
 import { parseRedirects, type RedirectRule } from './redirects.ts';
+import { readRedirectsFile } from './redirects-file.ts';
 import { resolveSiteIdentity, type SiteIdentity } from './site-identity.ts';
 import { SiteError } from './site-error.ts';
 
@@ -34,7 +35,7 @@ export interface Site {
   functionsDirSource: FunctionsDirSource;
   /** Absolute path of `[build] publish`, if set. */
   publishDir: string | undefined;
-  /** Every `[[redirects]]` rule, in order. */
+  /** Every rule: the publish directory's `_redirects` file first, then netlify.toml's `[[redirects]]`, as Netlify orders them. */
   redirects: RedirectRule[];
   /** `[functions]` settings for `"*"` and `[functions."name"]` ones by name or glob. */
   functionSettings: FunctionSettings;
@@ -42,7 +43,7 @@ export interface Site {
   identity: SiteIdentity;
   /** Local Netlify Blobs data, netlify dev's place for it. */
   blobsDir: string;
-  /** Files whose change means the site must be resolved again (netlify.toml, the `.env` files). */
+  /** Files whose change means the site must be resolved again (netlify.toml, the `.env` files, `_redirects`). */
   configFiles: string[];
   /** Things in the config the local server does not apply, for the startup log. */
   notes: string[];
@@ -72,9 +73,12 @@ export async function resolveSite(dir: string, options: ResolveSiteOptions = {})
   const [directory, source] = functionsDirectory(functions, build);
   const publish = stringAt(build, 'publish', 'build');
   const { settings, ignored } = parseFunctionSettings(functions);
-  const [env, identity] = await Promise.all([
+  const publishDir = publish === undefined ? undefined : path.resolve(root, publish);
+  const redirectsFile = publishDir === undefined ? undefined : path.join(publishDir, '_redirects');
+  const [env, identity, fileRedirects] = await Promise.all([
     resolveEnvironment({ root, document, context, tomlEnv: options.tomlEnv ?? false }),
     resolveSiteIdentity(root),
+    redirectsFile === undefined ? [] : readRedirectsFile(redirectsFile),
   ]);
   return {
     root,
@@ -84,13 +88,13 @@ export async function resolveSite(dir: string, options: ResolveSiteOptions = {})
     tomlEnv: options.tomlEnv ?? false,
     functionsDir: path.resolve(root, directory),
     functionsDirSource: source,
-    publishDir: publish === undefined ? undefined : path.resolve(root, publish),
-    redirects: parseRedirects(document),
+    publishDir,
+    redirects: [...fileRedirects, ...parseRedirects(document)],
     functionSettings: settings,
     env,
     identity,
     blobsDir: path.join(root, '.netlify', 'blobs-serve'),
-    configFiles: [configPath, ...dotEnvFiles.map((file) => path.join(root, file))],
+    configFiles: [configPath, ...dotEnvFiles.map((file) => path.join(root, file)), ...(redirectsFile === undefined ? [] : [redirectsFile])],
     notes: ignored.map((note) => `${note}: not applied locally`),
   };
 }

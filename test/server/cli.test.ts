@@ -142,6 +142,15 @@ describe('stateful-serverless (src/cli/main.ts)', () => {
     expect(await runCli(['serve', '--site', dir])).toEqual({ code: 2, stdout: [], stderr: [`error: site directory ${dir} does not exist or is not a directory`] });
   });
 
+  it('a site without its functions directory is one line and exit code 2', async () => {
+    const dir = await tempDir('cli-no-functions-');
+    expect(await runCli(['serve', '--site', dir])).toEqual({
+      code: 2,
+      stdout: [],
+      stderr: [`error: functions directory ${path.join(dir, 'netlify', 'functions')} does not exist (Netlify's default; netlify.toml's [functions] directory names another)`],
+    });
+  });
+
   it('a broken netlify.toml is one line and exit code 2', async () => {
     const dir = await tempDir('cli-bad-toml-');
     await writeFile(path.join(dir, 'netlify.toml'), '[functions]\ndirectory = 7\n');

@@ -129,6 +129,20 @@ describe('the watcher: edits while serving', () => {
     expect(await nextRebuild(log, seen)).toMatch(/^WARN rebuild after netlify\.toml changed failed: .*netlify\.toml:1:\d+: /);
     expect(await text(`${url}/hi`)).toBe('200 bonjour');
   });
+
+  it("reloads on the publish directory's _redirects, and ignores the browser assets beside it", async () => {
+    const { dir } = await watchedSite({ 'hello.mjs': fn('hi') }, { 'netlify.toml': '[build]\npublish = "dist"\n' });
+    await mkdir(path.join(dir, 'dist'));
+    const { url, log } = await startTestServer({ rootDir: dir, watch: true });
+    const seen = rebuilds(log);
+    // A browser bundle is not a function source: no rebuild for it ...
+    await writeFile(path.join(dir, 'dist', 'app.js'), 'console.log("browser")\n');
+    // ... while _redirects is config.
+    await writeFile(path.join(dir, 'dist', '_redirects'), '/greeting  /.netlify/functions/hello  200\n');
+    expect(await nextRebuild(log, seen)).toMatch(/^rebuild after dist\/_redirects added: site config reloaded/);
+    expect(await text(`${url}/greeting`)).toBe('200 hi');
+    expect(log.matching(/app\.js/)).toEqual([]);
+  });
 });
 
 /** Waits through rebuilds until `url` answers `expected` (a burst may take more than one batch). */

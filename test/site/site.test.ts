@@ -85,6 +85,33 @@ signed = "API_SECRET"
     ]);
   });
 
+  it("reads the publish directory's _redirects first, then netlify.toml's, as Netlify orders them", async () => {
+    const site = await resolveSite(
+      await siteWith({
+        'netlify.toml': '[build]\npublish = "dist"\n\n[[redirects]]\nfrom = "/toml"\nto = "/t"\n',
+        'dist/_redirects': [
+          '# comments and blank lines are skipped',
+          '',
+          '/api/*   /.netlify/functions/:splat   200',
+          '/old     /new',
+          '/forced  /elsewhere  302!',
+          '/store   id=:id  /blog/:id  301',
+          '/fr/*    /.netlify/functions/fr  200  Country=fr,be  Language=fr  # trailing comment',
+        ].join('\n'),
+      }),
+    );
+    expect(site.redirects).toEqual([
+      { from: '/api/*', to: '/.netlify/functions/:splat', status: 200 },
+      { from: '/old', to: '/new', status: 301 },
+      { from: '/forced', to: '/elsewhere', status: 302, force: true },
+      { from: '/store', to: '/blog/:id', status: 301, query: { id: ':id' } },
+      { from: '/fr/*', to: '/.netlify/functions/fr', status: 200, conditions: { Country: ['fr', 'be'], Language: ['fr'] } },
+      { from: '/toml', to: '/t', status: 301 },
+    ]);
+    expect(site.configFiles).toContain(path.join(site.root, 'dist', '_redirects'));
+    await expect(resolveSite(await siteWith({ 'netlify.toml': '[build]\npublish = "."\n', _redirects: '/a /b 200 oops\n' }))).rejects.toThrow(/_redirects:1: cannot read "oops"/);
+  });
+
   it('hands [functions] settings on as "*" and [functions."name"] ones by name, ignoring `directory`', async () => {
     const site = await resolveSite(
       await siteWith({
