@@ -99,7 +99,9 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
     const onBatch = async (batch: ChangeBatch): Promise<string> => {
       if (!batch.config) {
         const changed = await server.refresh();
-        return changed.length > 0 ? `${changed.join(', ')} rebuilt; new requests go to new containers, old ones drain` : 'no function changed';
+        if (changed.length === 0) return 'no function changed';
+        const names = changed.length > 8 ? `${changed.slice(0, 8).join(', ')} and ${changed.length - 8} more` : changed.join(', ');
+        return `${names} rebuilt; new requests go to new containers, old ones drain`;
       }
       // netlify.toml or a .env file: every container needs the new environment, routes may move.
       const next = await resolveSite(site.root, { context: site.context, tomlEnv: site.tomlEnv });
