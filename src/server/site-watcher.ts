@@ -95,7 +95,9 @@ export class SiteWatcher {
     if (this.#closed) return;
     const kind = kinds[event];
     if (!kind || !this.#relevant(file, kind)) return;
-    this.#pending.set(file, kind);
+    const merged = mergeKinds(this.#pending.get(file), kind);
+    if (merged === undefined) this.#pending.delete(file);
+    else this.#pending.set(file, merged);
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#flush(), SiteWatcher.debounceMs);
   }
@@ -129,6 +131,17 @@ export class SiteWatcher {
     if (changes.length > shown.length) shown.push(`${changes.length - shown.length} more`);
     return shown.join(', ');
   }
+}
+
+/**
+ * One path's events within a batch, as one change: created then written is "added"; created then
+ * removed (an editor's temp file) is nothing at all; removed then created again is "changed".
+ */
+function mergeKinds(previous: ChangeKind | undefined, next: ChangeKind): ChangeKind | undefined {
+  if (previous === 'added' && next === 'changed') return 'added';
+  if ((previous === 'added' && next === 'deleted') || (previous === 'folder added' && next === 'folder deleted')) return undefined;
+  if (previous === 'deleted' && next === 'added') return 'changed';
+  return next;
 }
 
 function ignored(site: Site, file: string): boolean {

@@ -139,7 +139,7 @@ describe('the watcher: edits while serving', () => {
     await writeFile(path.join(dir, 'dist', 'app.js'), 'console.log("browser")\n');
     // ... while _redirects is config.
     await writeFile(path.join(dir, 'dist', '_redirects'), '/greeting  /.netlify/functions/hello  200\n');
-    expect(await nextRebuild(log, seen)).toMatch(/^rebuild after dist\/_redirects added: site config reloaded/);
+    expect(await nextRebuild(log, seen)).toMatch(/^rebuild after dist\/_redirects (added|changed): site config reloaded/);
     expect(await text(`${url}/greeting`)).toBe('200 hi');
     expect(log.matching(/app\.js/)).toEqual([]);
   });
