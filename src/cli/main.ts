@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { SiteError } from '../site/site-error.ts';
 import { resolveSite, type Site } from '../site/site.ts';
 import { usage } from './help.ts';
-import { parseServeOptions } from './serve-options.ts';
+import { parseServeOptions, type ServeOptions } from './serve-options.ts';
 import { UsageError } from './usage-error.ts';
 
 async function isDirectory(dir: string): Promise<boolean> {
@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   let site: Site;
-  let options;
+  let options: ServeOptions;
   try {
     options = parseServeOptions(rest, process.env, process.cwd());
     if (options.help) {
