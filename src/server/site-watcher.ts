@@ -33,8 +33,8 @@ export interface ChangeBatch {
 /** Handles a batch and says, in a few words, what it did ("hello updated", "no function changed"). */
 export type BatchHandler = (batch: ChangeBatch) => Promise<string>;
 
-/** Directories no function source lives in (or that change on their own while serving). */
-const ignoredNames = new Set(['node_modules', '.git', '.netlify', '.cache', 'coverage']);
+/** Directories no function source lives in, or that tools rewrite on their own while serving (framework and editor caches). */
+const ignoredNames = new Set(['node_modules', '.git', '.netlify', '.cache', 'coverage', '.tools', '.vscode', '.idea', '.next', '.nuxt', '.svelte-kit', '.turbo', '.vercel']);
 /** Files a bundle can include. Other files (docs, images) do not change what a function runs. */
 const sourceExtensions = new Set(['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts', '.jsx', '.tsx', '.json', '.node', '.wasm']);
 
