@@ -1,7 +1,7 @@
 import { startLocalBlobs, type LocalBlobs } from '../dev/local-blobs.ts';
-import { Simulator, type SimulatorExtraOptions } from '../sim/index.ts';
+import { reservedEnvNames, Simulator, type SimulatorExtraOptions } from '../sim/index.ts';
 import type { Clock, FunctionInfo, SimLogger, SimulatorOptions } from '../sim/api.ts';
-import { envNotices, platformEnv } from '../site/platform-env.ts';
+import { envNotices, platformEnv, platformNames } from '../site/platform-env.ts';
 import { unservedReason, type RedirectRule } from '../site/redirects.ts';
 import { resolveSite, type Site } from '../site/site.ts';
 import { LocalServer } from './server.ts';
@@ -92,7 +92,7 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
     await blobs.close();
     throw error;
   }
-  for (const note of [...startupNotes(site), ...server.skippedRoutes]) logger?.warn(`not served: ${note}`);
+  logNotes(site, server, logger);
 
   let watcher: SiteWatcher | undefined;
   if (options.watch) {
@@ -108,7 +108,7 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
       await server.replaceSimulator(createSimulator(next), servedRedirects(next));
       site = next;
       if (watcher) watcher.site = next;
-      for (const note of [...startupNotes(next), ...server.skippedRoutes]) logger?.warn(`not served: ${note}`);
+      logNotes(next, server, logger);
       return 'site config reloaded; every function restarts in new containers, old ones drain';
     };
     try {
@@ -151,8 +151,18 @@ function servedRedirects(site: Site): RedirectRule[] {
   return site.redirects.filter((rule) => unservedReason(rule) === undefined);
 }
 
+/** What the site asks for that is not applied locally, one WARN each: said at startup and after each reload. */
+function logNotes(site: Site, server: LocalServer, logger: SimLogger | undefined): void {
+  for (const note of startupNotes(site)) logger?.warn(note);
+  for (const note of server.skippedRoutes) logger?.warn(`not served: ${note}`);
+}
+
 function startupNotes(site: Site): string[] {
   const notes = [...site.notes];
+  const reserved = new Set<string>([...platformNames, ...reservedEnvNames()]);
+  for (const [name, source] of Object.entries(site.env.sources)) {
+    if (reserved.has(name) && name in site.env.functions) notes.push(`${source} sets ${name}, which the platform reserves: functions get the platform's value`);
+  }
   for (const rule of site.redirects) {
     const reason = unservedReason(rule);
     if (reason !== undefined) notes.push(reason);

@@ -13,3 +13,4 @@ export { Simulator, type SimulatorExtraOptions } from './simulator.ts';
 export { ManualClock, systemClock } from './clock.ts';
 export { SimError } from './errors.ts';
 export { headerList } from './header-list.ts';
+export { reservedEnvNames } from './lambda-env.ts';

@@ -55,6 +55,15 @@ export function containerEnv(options: { siteEnv: Readonly<Record<string, string>
   };
 }
 
+/**
+ * The variables a container always gets from the platform, whatever the site sets: a site variable of
+ * the same name is overridden, as AWS reserves them (and `TMPDIR`, the container's private /tmp).
+ */
+export function reservedEnvNames(): string[] {
+  const sample = containerEnv({ siteEnv: {}, functionName: 'f', memoryLimitMb: 1, tmpDir: '' });
+  return Object.keys(sample).filter((name) => name !== 'LANG' && name !== 'PATH');
+}
+
 // One table per (simulator, function): keyed on the simulator's env object, which every container of
 // that simulator shares, so "warn once per function" holds across containers and restarts of them.
 interface OwnerTables {

@@ -26,6 +26,9 @@ export const netlifyDevOnlyNames = [
   'ACCOUNT_ID',
 ] as const;
 
+/** The platform's names for {@link platformEnv}: a site cannot set them (netlify-cli refuses them in `env:set`). */
+export const platformNames = ['URL', 'SITE_ID', 'SITE_NAME'] as const;
+
 /** `URL`, `SITE_NAME`, `SITE_ID`: what production gives every function. `url` is the local server's address. */
 export function platformEnv(site: Site, url: string): Record<string, string> {
   return { URL: url, SITE_ID: site.identity.id, SITE_NAME: site.identity.name };

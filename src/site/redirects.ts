@@ -62,7 +62,7 @@ export function parseRedirects(document: TomlTable): RedirectRule[] {
 export function unservedReason(rule: RedirectRule): string | undefined {
   const unsupported = [rule.conditions && 'conditions', rule.query && 'query', rule.signed !== undefined && 'signed'].filter(Boolean);
   if (unsupported.length === 0) return undefined;
-  return `redirect ${rule.from} -> ${rule.to}: ${unsupported.join(', ')} not evaluated locally`;
+  return `not served: redirect ${rule.from} -> ${rule.to}: ${unsupported.join(', ')} not evaluated locally`;
 }
 
 function stringTable(value: unknown, where: string): Record<string, string> | undefined {

@@ -121,6 +121,19 @@ describe('environment parity: what a function sees', () => {
     expect(log.matching(/STATEFUL_SERVERLESS_SHELL_ONLY_2 is set in your shell/)).toHaveLength(1);
   });
 
+  it('a site cannot override the platform\'s reserved variables, and startup says so', async () => {
+    const dir = await envSite();
+    await writeFile(path.join(dir, '.env.development'), 'URL=https://example.com\nAWS_REGION=eu-west-1\nSITE_OWN=mine\n');
+    const { url, log } = await startTestServer({ rootDir: dir });
+    const seen = (await (await fetch(`${url}/.netlify/functions/report`)).json()) as Record<string, unknown>;
+    expect(seen).toMatchObject({ URL: url, AWS_REGION: 'us-east-2' });
+    expect((seen.keys as string[]).includes('SITE_OWN')).toBe(true);
+    expect(log.matching(/reserves/).sort()).toEqual([
+      "WARN .env.development sets AWS_REGION, which the platform reserves: functions get the platform's value",
+      "WARN .env.development sets URL, which the platform reserves: functions get the platform's value",
+    ]);
+  });
+
   it("with tomlEnv (netlify dev's way) netlify.toml's variables reach the function, and a .env value still wins", async () => {
     const dir = await envSite();
     const { url } = await startTestServer({ rootDir: dir, resolve: { tomlEnv: true } });
