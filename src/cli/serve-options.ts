@@ -14,6 +14,8 @@ export interface ServeOptions {
   context: DeployContext;
   tomlEnv: boolean;
   watch: boolean;
+  /** Fire scheduled functions on the server's clock (netlify dev never does). */
+  runSchedules: boolean;
   settings: ServerSettings;
   help: boolean;
 }
@@ -31,6 +33,7 @@ export const serveFlags: Record<string, FlagSpec> = {
   host: { type: 'string', value: 'H', help: 'address to listen on. Default: $HOST, else 127.0.0.1' },
   context: { type: 'string', value: 'C', help: 'deploy context for [context.*] settings: dev, production, deploy-preview, branch-deploy, branch:<name>. Default: dev (as netlify dev)' },
   'toml-env': { type: 'boolean', help: "give functions netlify.toml's [build.environment] / [context.*.environment] as netlify dev does (production does not)" },
+  'run-schedules': { type: 'boolean', help: 'run scheduled functions at their cron times, with next_run (netlify dev never runs them). Default off' },
   watch: { type: 'boolean', help: 'rebuild on source changes, reload on netlify.toml / .env changes. On by default; --no-watch turns it off' },
   help: { type: 'boolean', help: 'show this help' },
 };
@@ -79,7 +82,7 @@ export function parseServeOptions(args: string[], env: Record<string, string | u
   }
   const siteDir = typeof values.site === 'string' ? values.site : cwd;
   if (siteDir.trim() === '') throw new UsageError('--site must name a directory');
-  return { siteDir, context, tomlEnv: values['toml-env'] === true, watch: values.watch !== false, settings, help };
+  return { siteDir, context, tomlEnv: values['toml-env'] === true, watch: values.watch !== false, runSchedules: values['run-schedules'] === true, settings, help };
 }
 
 function argsMessage(error: unknown): string {

@@ -48,6 +48,8 @@ export interface ServeConfig {
   site: Site;
   settings: ServerSettings;
   watch: boolean;
+  /** `--run-schedules`: fire scheduled functions on the server's clock. */
+  runSchedules: boolean;
 }
 
 /** Serves `config.site` until SIGINT/SIGTERM; sets `process.exitCode`. */
@@ -101,6 +103,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       ...(host !== undefined && { host }),
       logger,
       watch: config.watch,
+      runSchedules: config.runSchedules,
       simulator,
     });
   } catch (error) {
