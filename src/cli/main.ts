@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<void> {
   // starts: worker threads share the process's time zone.
   process.env.TZ = 'UTC';
   const { serve } = await import('../server/main.ts');
-  await serve({ site, settings: options.settings, watch: options.watch, runSchedules: options.runSchedules });
+  await serve({ site, settings: options.settings, watch: options.watch, runSchedules: options.runSchedules, country: options.country });
 }
 
 await main(process.argv.slice(2));

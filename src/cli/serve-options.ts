@@ -16,6 +16,8 @@ export interface ServeOptions {
   watch: boolean;
   /** Fire scheduled functions on the server's clock (netlify dev never does). */
   runSchedules: boolean;
+  /** `--country`: ISO 3166 code of the mock location requests come from; undefined keeps netlify dev's default. */
+  country: string | undefined;
   settings: ServerSettings;
   help: boolean;
 }
@@ -32,6 +34,7 @@ export const serveFlags: Record<string, FlagSpec> = {
   port: { type: 'string', value: 'N', help: 'port to listen on, 0 for any free one. Default: $PORT, else 8888' },
   host: { type: 'string', value: 'H', help: 'address to listen on. Default: $HOST, else 127.0.0.1' },
   context: { type: 'string', value: 'C', help: 'deploy context for [context.*] settings: dev, production, deploy-preview, branch-deploy, branch:<name>. Default: dev (as netlify dev)' },
+  country: { type: 'string', value: 'XX', help: "two-letter country code requests come from (context.geo, x-nf-geo), as netlify dev --country. Default netlify dev's mock location (San Francisco, US); a request's own x-nf-geo header wins" },
   'toml-env': { type: 'boolean', help: "give functions netlify.toml's [build.environment] / [context.*.environment] as netlify dev does (production does not)" },
   'run-schedules': { type: 'boolean', help: 'run scheduled functions at their cron times, with next_run (netlify dev never runs them). Default off' },
   watch: { type: 'boolean', help: 'rebuild on source changes, reload on netlify.toml / .env changes. On by default; --no-watch turns it off' },
@@ -80,9 +83,15 @@ export function parseServeOptions(args: string[], env: Record<string, string | u
       throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
     }
   }
+  let country: string | undefined;
+  if (typeof values.country === 'string') {
+    // netlify-cli accepts a two-letter code, case-insensitively, and upper-cases it.
+    if (!/^[a-z]{2}$/i.test(values.country)) throw new UsageError(`--country must be a two-letter country code (ISO 3166), got "${values.country}"`);
+    country = values.country.toUpperCase();
+  }
   const siteDir = typeof values.site === 'string' ? values.site : cwd;
   if (siteDir.trim() === '') throw new UsageError('--site must name a directory');
-  return { siteDir, context, tomlEnv: values['toml-env'] === true, watch: values.watch !== false, runSchedules: values['run-schedules'] === true, settings, help };
+  return { siteDir, context, tomlEnv: values['toml-env'] === true, watch: values.watch !== false, runSchedules: values['run-schedules'] === true, country, settings, help };
 }
 
 function argsMessage(error: unknown): string {

@@ -14,6 +14,7 @@
  */
 import path from 'node:path';
 import type { Site } from '../site/site.ts';
+import { countryGeo } from './country-geo.ts';
 import { BatchedLog } from './log-sink.ts';
 import { publicPaths } from './routes.ts';
 import type { ServerSettings } from './settings.ts';
@@ -50,6 +51,8 @@ export interface ServeConfig {
   watch: boolean;
   /** `--run-schedules`: fire scheduled functions on the server's clock. */
   runSchedules: boolean;
+  /** `--country`: the mock location's country code. */
+  country: string | undefined;
 }
 
 /** Serves `config.site` until SIGINT/SIGTERM; sets `process.exitCode`. */
@@ -104,6 +107,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       logger,
       watch: config.watch,
       runSchedules: config.runSchedules,
+      ...(config.country !== undefined && { geo: countryGeo(config.country) }),
       simulator,
     });
   } catch (error) {

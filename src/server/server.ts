@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BufferedInvocationResult, BufferedRequest, Clock, ContainerSnapshot, FunctionInfo, InvocationReport, InvokeOptions, SimLogger } from '../sim/api.ts';
+import type { BufferedInvocationResult, BufferedRequest, Clock, ContainerSnapshot, FunctionInfo, Geo, InvocationReport, InvokeOptions, SimLogger } from '../sim/api.ts';
 import { systemClock } from '../sim/index.ts';
 import { ServerError, fromSimulatorError } from './errors.ts';
 import { formatEnd, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
@@ -48,6 +48,8 @@ export interface LocalServerOptions {
   runSchedules?: boolean;
   /** Whether a static file answers a path: a `preferStatic` function yields to it (see routes.ts). */
   hasStaticFile?: (pathname: string) => boolean;
+  /** Geolocation for requests without an `x-nf-geo` header (`--country`); default netlify dev's mock location. */
+  geo?: Geo;
 }
 
 /** Netlify's buffered request payload limit for synchronous functions (docs/platform-facts.md#netlify-functions). */
@@ -75,6 +77,7 @@ export class LocalServer {
   #routeOptions: RouteTableOptions;
   #clock: Clock;
   #schedules: ScheduleRunner | undefined;
+  #geo: Geo | undefined;
 
   private constructor(init: {
     server: Server;
@@ -86,6 +89,7 @@ export class LocalServer {
     url: string;
     routeOptions: RouteTableOptions;
     clock: Clock;
+    geo: Geo | undefined;
   }) {
     this.#server = init.server;
     this.#simulator = init.simulator;
@@ -96,6 +100,7 @@ export class LocalServer {
     this.#url = init.url;
     this.#routeOptions = init.routeOptions;
     this.#clock = init.clock;
+    this.#geo = init.geo;
   }
 
   /**
@@ -150,6 +155,7 @@ export class LocalServer {
         url,
         routeOptions,
         clock,
+        geo: options.geo,
       });
       if (options.runSchedules === true) instance.#startSchedules(functions);
       resolveReady(instance);
@@ -337,13 +343,15 @@ export class LocalServer {
     const schedule = this.#routes.config(name)?.schedule;
     const nextRunMs = schedule === undefined ? undefined : nextRun(schedule, this.#clock.now());
     if (nextRunMs !== undefined) request = scheduledRequest(request, nextRunMs);
+    const geo = this.#geo !== undefined && req.headers['x-nf-geo'] === undefined ? this.#geo : undefined;
     let result: BufferedInvocationResult;
     try {
       result = await this.#simulator.invokeBuffered(name, request, {
         clientIp: clientIp(req),
         requestId,
         onStart: (start) => this.#logger.info(formatStart(start, name)),
-        ...(params !== undefined && { context: { params } }),
+        // A request's own x-nf-geo header is more specific than the server-wide --country.
+        ...((params !== undefined || geo !== undefined) && { context: { ...(params !== undefined && { params }), ...(geo !== undefined && { geo }) } }),
       });
     } catch (error) {
       const mapped = fromSimulatorError(error);

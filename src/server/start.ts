@@ -1,6 +1,6 @@
 import { startLocalBlobs, type LocalBlobs } from '../dev/local-blobs.ts';
 import { reservedEnvNames, Simulator, type SimulatorExtraOptions } from '../sim/index.ts';
-import type { Clock, FunctionInfo, SimLogger, SimulatorOptions } from '../sim/api.ts';
+import type { Clock, FunctionInfo, Geo, SimLogger, SimulatorOptions } from '../sim/api.ts';
 import { envNotices, platformEnv, platformNames } from '../site/platform-env.ts';
 import { unservedReason, type RedirectRule } from '../site/redirects.ts';
 import { resolveSite, type Site } from '../site/site.ts';
@@ -28,6 +28,8 @@ export interface StartLocalServerOptions {
   watch?: boolean;
   /** Fire scheduled functions on the clock (`--run-schedules`), which netlify dev never does. Default false. */
   runSchedules?: boolean;
+  /** Where requests without an `x-nf-geo` header come from (`--country`). Default netlify dev's mock location. */
+  geo?: Geo;
   /** Simulator settings beyond the defaults (idle timeout, concurrency limit, ...). */
   simulator?: Omit<SimulatorOptions & SimulatorExtraOptions, 'functionsDir' | 'clock' | 'logger' | 'env' | 'envNotices' | 'functionSettings' | 'baseDir'>;
 }
@@ -83,6 +85,7 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
       ...(logger !== undefined && { logger }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.runSchedules !== undefined && { runSchedules: options.runSchedules }),
+      ...(options.geo !== undefined && { geo: options.geo }),
       createSimulator: ({ URL }) => {
         selfUrl = URL;
         return createSimulator(site);

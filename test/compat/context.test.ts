@@ -145,10 +145,11 @@ describe('the v2 context', () => {
       url: `${url}/.netlify/functions/v2-context?x=1`,
       params: {},
       geo: SAN_FRANCISCO,
-      site: { id: 'unlinked', url },
+      // SITE_NAME and AWS_REGION are in the container's environment as production sets them (docs/sites.md).
+      site: { id: 'unlinked', name: 'esm-site', url },
       deploy: { id: '0', context: 'dev', published: false, branch: '' },
       account: { id: 'local' },
-      server: { region: 'dev' },
+      server: { region: 'us-east-2' },
       cookie: null,
       sameContext: true,
       envPath: 'string',

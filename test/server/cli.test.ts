@@ -107,7 +107,7 @@ describe('stateful-serverless (src/cli/main.ts)', () => {
     expect(code).toBe(0);
     expect(stderr).toEqual([]);
     const text = stdout.join('\n');
-    for (const item of ['--site DIR', '--port N', '--host H', '--context C', '--toml-env', '--run-schedules', '--watch', '--no-watch', '--help', '--version', 'PORT', 'HOST', 'SIM_IDLE_TIMEOUT_MS', 'SIM_TIMEOUT_MS', 'SIM_MAX_CONCURRENCY']) {
+    for (const item of ['--site DIR', '--port N', '--host H', '--context C', '--country XX', '--toml-env', '--run-schedules', '--watch', '--no-watch', '--help', '--version', 'PORT', 'HOST', 'SIM_IDLE_TIMEOUT_MS', 'SIM_TIMEOUT_MS', 'SIM_MAX_CONCURRENCY']) {
       expect(text).toContain(item);
     }
     expect((await runCli(['--help'])).stdout.join('\n')).toBe(text);
@@ -125,6 +125,7 @@ describe('stateful-serverless (src/cli/main.ts)', () => {
     [['serve', '--context', 'staging'], 'error: --context must be dev, production, deploy-preview, branch-deploy or branch:<name>, got "staging" (stateful-serverless --help lists every flag)'],
     [['serve', 'extra'], 'error: unexpected argument extra: serve takes flags only (--site DIR) (stateful-serverless --help lists every flag)'],
     [['deploy'], 'error: unknown command "deploy" (stateful-serverless --help lists every flag)'],
+    [['serve', '--country', 'France'], 'error: --country must be a two-letter country code (ISO 3166), got "France" (stateful-serverless --help lists every flag)'],
   ])('%j is one line on stderr and exit code 2', async (args, line) => {
     expect(await runCli(args)).toEqual({ code: 2, stdout: [], stderr: [line] });
   });
@@ -157,12 +158,12 @@ describe('stateful-serverless (src/cli/main.ts)', () => {
     expect(await runCli(['serve', '--site', dir])).toEqual({ code: 2, stdout: [], stderr: ['error: netlify.toml: functions.directory must be a string'] });
   });
 
-  it('--site serves another site (netlify/functions by default), its .env included, and stops on SIGINT', async () => {
+  it('--site serves another site (netlify/functions by default), its .env included, from --country, and stops on SIGINT', async () => {
     const dir = await tempDir('cli-site-');
     await mkdir(path.join(dir, 'netlify', 'functions'), { recursive: true });
-    await writeFile(path.join(dir, 'netlify', 'functions', 'hi.mjs'), 'export default async () => new Response(`hi ${process.env.WHO}, ${new Date(0).getHours()}h`);\n');
+    await writeFile(path.join(dir, 'netlify', 'functions', 'hi.mjs'), 'export default async (req, context) => new Response(`hi ${process.env.WHO}, ${new Date(0).getHours()}h, from ${context.geo.country.code}`);\n');
     await writeFile(path.join(dir, '.env'), 'WHO=site\n');
-    const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--site', dir, '--port', '0', '--no-watch'], {
+    const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--site', dir, '--port', '0', '--no-watch', '--country', 'fr'], {
       cwd: repoRoot,
       env: { ...process.env, TMPDIR: await tempDir('cli-site-tmp-'), TZ: 'America/New_York' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -177,7 +178,8 @@ describe('stateful-serverless (src/cli/main.ts)', () => {
     expect(started.stdout[0]).toBe(`Serving 1 function from ${dir} on the container simulator at ${url}`);
     expect(started.stdout.some((line) => line.startsWith('Watching'))).toBe(false);
     // Lambda's clock runs in UTC whatever the developer's time zone.
-    expect(await (await fetch(`${url}/.netlify/functions/hi`)).text()).toBe('hi site, 0h');
+    // --country as netlify dev's: the mock location, with the code upper-cased.
+    expect(await (await fetch(`${url}/.netlify/functions/hi`)).text()).toBe('hi site, 0h, from FR');
     child.kill('SIGINT');
     expect(await started.exited).toBe(0);
   });

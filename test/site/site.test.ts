@@ -213,13 +213,11 @@ SHARED = "feature-x"
     expect(site.env.filesRead.map((file) => path.basename(file))).toEqual(['.env', '.env.development', '.env.local', '.env.development.local']);
   });
 
-  it('takes the site id from .netlify/state.json when the site is linked, else a stable id of UUID shape', async () => {
+  it("takes the site id from .netlify/state.json when the site is linked, else netlify dev's `unlinked`", async () => {
     const linked = await resolveSite(await siteWith({ '.netlify/state.json': '{"siteId":"1d01c0c0-4554-4747-93b8-34ce3448ab95"}' }));
     expect(linked.identity).toMatchObject({ id: '1d01c0c0-4554-4747-93b8-34ce3448ab95', idSource: 'state.json' });
-    const dir = await siteWith({});
-    const [first, second] = [await resolveSite(dir), await resolveSite(dir)];
-    expect(first.identity.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(second.identity.id).toBe(first.identity.id);
-    expect(first.identity.name).toMatch(/^site-resolve-[a-z0-9-]+$/);
+    const unlinked = await resolveSite(await siteWith({ '.netlify/state.json': 'not json' }));
+    expect(unlinked.identity).toMatchObject({ id: 'unlinked', idSource: 'unlinked' });
+    expect(unlinked.identity.name).toMatch(/^site-resolve-[a-z0-9-]+$/);
   });
 });
