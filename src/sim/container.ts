@@ -15,6 +15,7 @@ import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
 import { Invocation } from './invocation.ts';
 import { containerEnv, envHints } from './lambda-env.ts';
+import { DEFAULT_NODE_VERSION_MAJOR } from './platform-defaults.ts';
 import { OutOfMemoryError, RuntimeExitError, TimeoutError, type PlatformError } from './platform-errors.ts';
 import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
 
@@ -165,7 +166,13 @@ export class Container {
       ...(this.#options.nodeVersionMajor !== undefined && { nodeVersionMajor: this.#options.nodeVersionMajor }),
     };
     // Lambda's variables and the site's, not the shell's (lambda-env.ts); reading a left-out one warns.
-    const workerEnv = containerEnv({ siteEnv: env, functionName: bundle.name, memoryLimitMb, tmpDir: this.tmpDir });
+    const workerEnv = containerEnv({
+      siteEnv: env,
+      functionName: bundle.name,
+      memoryLimitMb,
+      tmpDir: this.tmpDir,
+      nodeVersionMajor: this.#options.nodeVersionMajor ?? DEFAULT_NODE_VERSION_MAJOR,
+    });
     workerData.envHints = envHints({ owner: env, functionName: bundle.name, given: workerEnv, notices: this.#options.envNotices, logger: this.#options.logger });
     const worker = new Worker(runtimePath, {
       workerData,

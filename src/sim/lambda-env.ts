@@ -20,16 +20,25 @@ import type { EnvHints, EnvWarning } from './runtime-env.ts';
 export const defaultFunctionRegion = 'us-east-2';
 
 /**
- * The Lambda runtime Netlify picks for a site that does not choose one (`AWS_LAMBDA_JS_RUNTIME`):
- * Node.js 22 at the time of writing.
+ * `AWS_EXECUTION_ENV` of the Lambda runtime a function runs on: `AWS_Lambda_nodejs<major>.x`, for the
+ * Node major the site targets (Netlify's default, Node 24, or the site's `AWS_LAMBDA_JS_RUNTIME`; see
+ * docs/platform-facts.md).
  */
-export const defaultExecutionEnv = 'AWS_Lambda_nodejs22.x';
+export function executionEnv(nodeVersionMajor: number): string {
+  return `AWS_Lambda_nodejs${nodeVersionMajor}.x`;
+}
 
 /** Shell variables describing the terminal: libraries probe them for colour support, and a WARN for each would be noise. */
 const terminalNames = new Set(['TERM', 'COLORTERM', 'TERM_PROGRAM', 'TERM_PROGRAM_VERSION', 'FORCE_COLOR', 'NO_COLOR', 'NODE_DISABLE_COLORS', 'COLUMNS', 'LINES', 'SHLVL', '_', 'PWD', 'OLDPWD']);
 
 /** Per-container environment. The site's variables cannot override Lambda's reserved ones, as on AWS. */
-export function containerEnv(options: { siteEnv: Readonly<Record<string, string>>; functionName: string; memoryLimitMb: number; tmpDir: string }): Record<string, string> {
+export function containerEnv(options: {
+  siteEnv: Readonly<Record<string, string>>;
+  functionName: string;
+  memoryLimitMb: number;
+  tmpDir: string;
+  nodeVersionMajor: number;
+}): Record<string, string> {
   const { functionName, memoryLimitMb } = options;
   const date = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
   const host: Record<string, string> = {};
@@ -43,7 +52,7 @@ export function containerEnv(options: { siteEnv: Readonly<Record<string, string>
     TZ: ':UTC',
     AWS_REGION: defaultFunctionRegion,
     AWS_DEFAULT_REGION: defaultFunctionRegion,
-    AWS_EXECUTION_ENV: defaultExecutionEnv,
+    AWS_EXECUTION_ENV: executionEnv(options.nodeVersionMajor),
     AWS_LAMBDA_FUNCTION_NAME: functionName,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryLimitMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
@@ -60,7 +69,7 @@ export function containerEnv(options: { siteEnv: Readonly<Record<string, string>
  * the same name is overridden, as AWS reserves them (and `TMPDIR`, the container's private /tmp).
  */
 export function reservedEnvNames(): string[] {
-  const sample = containerEnv({ siteEnv: {}, functionName: 'f', memoryLimitMb: 1, tmpDir: '' });
+  const sample = containerEnv({ siteEnv: {}, functionName: 'f', memoryLimitMb: 1, tmpDir: '', nodeVersionMajor: 24 });
   return Object.keys(sample).filter((name) => name !== 'LANG' && name !== 'PATH');
 }
 

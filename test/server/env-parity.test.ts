@@ -34,6 +34,7 @@ export default async (req) => {
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: read('AWS_LAMBDA_FUNCTION_MEMORY_SIZE'),
     AWS_LAMBDA_LOG_GROUP_NAME: read('AWS_LAMBDA_LOG_GROUP_NAME'),
     AWS_REGION: read('AWS_REGION'),
+    AWS_EXECUTION_ENV: read('AWS_EXECUTION_ENV'),
     LAMBDA_TASK_ROOT: read('LAMBDA_TASK_ROOT'),
     keys: Object.keys(process.env).sort(),
   };
@@ -81,6 +82,8 @@ describe('environment parity: what a function sees', () => {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
       AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/report',
       AWS_REGION: 'us-east-2',
+      // Netlify's default runtime, Node 24 (docs/platform-facts.md): the one callbacks are judged by.
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       LAMBDA_TASK_ROOT: '/var/task',
     });
     for (const name of ['ONLY_TOML', 'SHELL_ONLY', 'CONTEXT', 'NETLIFY_DEV', 'HOME']) expect(seen[name], name).toBeUndefined();
