@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { BufferedResponse, Clock, ContainerSnapshot, ContainerState, InvocationOutcome, InvocationReport, PendingWork, SimLogger } from './api.ts';
 import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
+import { ContainerClockLink } from './container-clock.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
 import { Invocation } from './invocation.ts';
@@ -79,6 +80,8 @@ export class Container {
   #lastWorkerError: Error | null = null;
   /** Cancels the armed timeout watch (see #watchTimeout); null when none is armed. */
   #timeoutWatch: (() => void) | null = null;
+  /** ManualClock only: the running runtime's clock channel (container-clock.ts). */
+  #clockLink: ContainerClockLink | undefined;
 
   constructor(options: ContainerOptions) {
     this.#options = options;
@@ -153,6 +156,9 @@ export class Container {
     const { bundle, memoryLimitMb, thawGraceMs, env, runtimePath } = this.#options;
     const spawnedMs = performance.now();
     Atomics.store(this.#flag, 0, 1);
+    this.#clockLink?.close();
+    const link = ContainerClockLink.open(this.#options.clock, this.id, bundle.name, () => this.#state === 'busy' || this.#state === 'initializing');
+    this.#clockLink = link;
     const workerData: RuntimeWorkerData = {
       bundlePath: bundle.bundlePath,
       functionName: bundle.name,
@@ -163,12 +169,14 @@ export class Container {
       initNowMs,
       clockFlows: !(this.#options.clock instanceof ManualClock),
       ...(this.#options.nodeVersionMajor !== undefined && { nodeVersionMajor: this.#options.nodeVersionMajor }),
+      ...(link && { clockPort: link.workerPort }),
     };
     // Lambda's variables and the site's, not the shell's (lambda-env.ts); reading a left-out one warns.
     const workerEnv = containerEnv({ siteEnv: env, functionName: bundle.name, memoryLimitMb, tmpDir: this.tmpDir });
     workerData.envHints = envHints({ owner: env, functionName: bundle.name, given: workerEnv, notices: this.#options.envNotices, logger: this.#options.logger });
     const worker = new Worker(runtimePath, {
       workerData,
+      ...(link && { transferList: [link.workerPort] }),
       env: workerEnv,
       // The platform's memory limit: V8 kills the isolate (ERR_WORKER_OUT_OF_MEMORY) past it. Node lets a
       // worker's isolate run 16 MB past its limit while it terminates; a young generation larger than that
@@ -255,6 +263,7 @@ export class Container {
         // Both in this one synchronous step: the response completes and the container goes back to
         // its pool, so by the time the caller sees the end of the response it is already idle.
         this.#state = 'frozen';
+        this.#clockLink?.frozen();
         this.#lastPendingAtFreeze = message.pendingAtFreeze;
         if (message.final) this.#complete(active, message.final);
         this.#finish(active, message.pendingAtFreeze, undefined, message);
@@ -308,6 +317,8 @@ export class Container {
   #onExit(worker: Worker, code: number): void {
     if (this.#worker !== worker) return;
     this.#worker = null;
+    this.#clockLink?.close();
+    this.#clockLink = undefined;
     if (this.#terminating) return;
     const active = this.#active;
     const error = this.#lastWorkerError;
@@ -351,6 +362,8 @@ export class Container {
     } finally {
       this.#terminating = null;
       if (this.#worker === worker) this.#worker = null;
+      this.#clockLink?.close();
+      this.#clockLink = undefined;
     }
   }
 

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {
+  ArmedTimer,
   BufferedInvocationResult,
   BufferedRequest,
   Clock,
@@ -22,6 +23,7 @@ import type {
 import { runtimeBundle, type FunctionBundle } from './bundler.ts';
 import { systemClock } from './clock.ts';
 import { Container, type InvocationPayload } from './container.ts';
+import { armedTimers } from './container-clock.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
 import { DEFAULT_NODE_VERSION_MAJOR, LOCAL_ACCOUNT_ID, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
@@ -195,6 +197,19 @@ export class Simulator {
     }
     const response = await running.response;
     return { requestId, containerId: container.id, coldStart: running.coldStart, response, done };
+  }
+
+  /**
+   * With a ManualClock: the timers armed inside live containers, earliest due first. A frozen
+   * container's timers are listed too; they fire once it is thawed after their due time.
+   */
+  timers(): ArmedTimer[] {
+    return armedTimers(this.#clock).list();
+  }
+
+  /** With a ManualClock: resolves with the first timer armed inside a container (now or later) that matches. */
+  whenTimer(predicate: (timer: ArmedTimer) => boolean = () => true): Promise<ArmedTimer> {
+    return armedTimers(this.#clock).when(predicate);
   }
 
   /** Live containers of every function. */
