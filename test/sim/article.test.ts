@@ -161,10 +161,11 @@ describe('the fire-and-forget bug, deterministically', () => {
     expect(second.result.containerId).toBe(first.result.containerId);
     // "We only see the effect of the first sendData on the 2nd function invocation."
     expect(server.requests.map((r) => JSON.parse(r.body))).toEqual([{ barrier: true }, { n: 1 }]);
-    expect(second.report.pendingAtFreeze).toEqual([
+    expect(second.report.pendingAtFreeze.filter((work) => work.kind === 'http-request')).toEqual([
       expect.objectContaining({ kind: 'http-request', requestId: second.result.requestId }),
-      expect.objectContaining({ kind: 'timer', timerApi: 'AbortSignal.timeout', requestId: second.result.requestId }),
     ]);
+    // (The first delivery's deadline may still be listened to while its answer is drained: not asserted.)
+    expect(second.report.pendingAtFreeze).toContainEqual({ kind: 'timer', timerApi: 'AbortSignal.timeout', delayMs: 10_000, requestId: second.result.requestId });
   });
 
   it('send-data-unawaited: the payload is lost if the container is reaped in between', async () => {
