@@ -189,6 +189,11 @@ export interface InvocationReport {
   maxMemoryUsedMb: number;
   /** Work left in flight when the container froze after this invocation. Empty when it was killed or reset. */
   pendingAtFreeze: PendingWork[];
+  /**
+   * Lambda's INIT_REPORT when this container's Init phase failed and init was retried within this
+   * invocation: today only a timeout (the Init phase ran past `initTimeoutMs`).
+   */
+  initReport?: { phase: 'init'; status: 'timeout'; durationMs: number };
   /** For outcomes other than 'ok': what went wrong, as the platform would log it. */
   errorMessage?: string;
 }

@@ -12,6 +12,7 @@ import type { BufferedResponse, Clock, ContainerSnapshot, ContainerState, Invoca
 import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
 import { ContainerClockLink } from './container-clock.ts';
+import { DEFAULT_INIT_TIMEOUT_MS, initTimeoutReport, watchInit } from './init-limit.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
 import { Invocation } from './invocation.ts';
@@ -37,6 +38,8 @@ export interface ContainerOptions {
   reportLines: boolean;
   /** The Node.js major the function targets in production (see SimulatorOptions.nodeVersionMajor). */
   nodeVersionMajor?: number;
+  /** The Init phase's limit (init-limit.ts). Default 10 s. */
+  initTimeoutMs?: number;
 }
 
 /** A young generation of an eighth of the memory limit, between 1 and 16 MB (see the Worker's resourceLimits). */
@@ -82,6 +85,12 @@ export class Container {
   #timeoutWatch: (() => void) | null = null;
   /** ManualClock only: the running runtime's clock channel (container-clock.ts). */
   #clockLink: ContainerClockLink | undefined;
+  /** Whether this container's Init phase has begun: only that first init is held to the INIT limit. */
+  #initPhaseStarted = false;
+  /** Cancels the INIT limit's watch while the Init phase runs. */
+  #initWatch: (() => void) | null = null;
+  /** The INIT_REPORT of an invocation whose Init phase timed out and was retried within it. */
+  #initReports = new WeakMap<Invocation, NonNullable<InvocationReport['initReport']>>();
 
   constructor(options: ContainerOptions) {
     this.#options = options;
@@ -126,6 +135,7 @@ export class Container {
     if (coldStart) {
       this.#state = 'initializing';
       this.#spawn(nowMs).postMessage(message);
+      this.#limitInit(active, message);
     } else {
       this.#state = 'busy';
       this.#worker?.postMessage(message);
@@ -138,6 +148,7 @@ export class Container {
   async stop(reason = 'stopped'): Promise<void> {
     if (this.#state === 'stopped' && !this.#worker) return;
     this.#state = 'stopped';
+    this.#initWatch?.();
     this.#timeoutWatch?.();
     this.#timeoutWatch = null;
     const active = this.#active;
@@ -199,7 +210,10 @@ export class Container {
     worker.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().trimEnd().split('\n')) logger?.warn(`${prefix} ${line}`);
     });
-    worker.on('message', (message: FromRuntime) => this.#onMessage(message, spawnedMs));
+    worker.on('message', (message: FromRuntime) => {
+      // A runtime abandoned for a retried init may still speak while it is terminated.
+      if (this.#worker === worker) this.#onMessage(message, spawnedMs);
+    });
     worker.on('error', (error: Error) => {
       this.#lastWorkerError = error;
     });
@@ -227,6 +241,35 @@ export class Container {
     });
   }
 
+  /**
+   * The INIT limit (init-limit.ts) on this container's first init. Past it, the runtime is discarded
+   * and init retried at once for the invocation that is waiting, as Lambda retries it at the first
+   * invocation: the retry counts against the function's timeout, which starts now. Inits after a reset
+   * already run inside an invocation, under its timeout, and are not limited again.
+   */
+  #limitInit(active: Invocation, message: InvokeMessage): void {
+    if (this.#initPhaseStarted) return;
+    this.#initPhaseStarted = true;
+    const clock = this.#options.clock;
+    this.#initWatch = watchInit(clock, this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS, (durationMs) => {
+      this.#initWatch = null;
+      const abandoned = this.#worker;
+      if (this.#active !== active || this.#state !== 'initializing' || !abandoned) return;
+      this.#initReports.set(active, { phase: 'init', status: 'timeout', durationMs });
+      this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${initTimeoutReport(durationMs)}`);
+      this.#worker = null;
+      this.#clockLink?.close();
+      this.#clockLink = undefined;
+      void abandoned.terminate().then(() => {
+        if (this.#active !== active || this.#state === 'stopped' || this.#worker) return;
+        const nowMs = clock.now();
+        active.restartDeadline(nowMs + this.#options.timeoutMs);
+        this.#watchTimeout();
+        this.#spawn(nowMs).postMessage({ ...message, nowMs, deadlineMs: active.deadlineMs });
+      });
+    });
+  }
+
   #thaw(): void {
     Atomics.store(this.#flag, 0, 1);
     Atomics.notify(this.#flag, 0);
@@ -234,6 +277,10 @@ export class Container {
 
   #onMessage(message: FromRuntime, spawnedMs: number): void {
     const active = this.#active;
+    if (message.type === 'ready' || message.type === 'init-error') {
+      this.#initWatch?.();
+      this.#initWatch = null;
+    }
     if (message.type === 'ready') {
       this.#coldStartMs = performance.now() - spawnedMs;
       if (active) active.initDurationMs = message.initDurationMs;
@@ -343,6 +390,8 @@ export class Container {
    * a timeout.
    */
   #fail(active: Invocation, outcome: InvocationOutcome, error: SerializedError, status: number, body?: { errorMessage: string }): void {
+    this.#initWatch?.();
+    this.#initWatch = null;
     active.markFailed(outcome, `${error.errorType}: ${error.errorMessage}`);
     this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${outcome}: ${error.stack ?? active.errorMessage}`);
     active.respond(errorResponse(status, body ?? error));
@@ -388,6 +437,8 @@ export class Container {
     };
     if (active.initDurationMs !== undefined) report.initDurationMs = active.initDurationMs;
     if (active.errorMessage !== undefined) report.errorMessage = active.errorMessage;
+    const initReport = this.#initReports.get(active);
+    if (initReport) report.initReport = initReport;
     // Logged before `done` resolves (finish resolves it), after the pool got the container back.
     active.finish(report, rejection, () => {
       if (this.#options.reportLines) this.#logReport(report);

@@ -276,9 +276,9 @@ class VirtualTimers implements RuntimeTime {
     this.#tracker = options.tracker;
     this.#port = options.clockPort;
     this.#targetMs = Date.now();
+    // A listening port keeps the thread's event loop alive, as the real timers it stands for would:
+    // module scope awaiting a virtual sleep must not end the thread as an unsettled top-level await.
     this.#port?.on('message', (message: ToRuntimeClock) => this.#onClock(message));
-    // The port must not keep anything alive on its own; the runtime's main port does that.
-    this.#port?.unref();
   }
 
   /** Creates and arms a timer. */

@@ -24,6 +24,7 @@ import { runtimeBundle, type FunctionBundle } from './bundler.ts';
 import { systemClock } from './clock.ts';
 import { Container, type InvocationPayload } from './container.ts';
 import { armedTimers } from './container-clock.ts';
+import { DEFAULT_INIT_TIMEOUT_MS } from './init-limit.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
 import { DEFAULT_NODE_VERSION_MAJOR, LOCAL_ACCOUNT_ID, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
@@ -38,6 +39,12 @@ export interface SimulatorExtraOptions {
    * its freeze finish before it runs the new handler. Default 2000. See runtime.ts for why.
    */
   thawGraceMs?: number;
+  /**
+   * Lambda's INIT limit: a container's first init (module evaluation) that takes longer fails with
+   * `INIT_REPORT … Status: timeout` and is retried within the invocation, under its timeout. Real
+   * time, and also the clock's with a ManualClock (see docs/virtual-time.md). Default 10_000.
+   */
+  initTimeoutMs?: number;
   /** Where bundles are cached by content hash. Default: `<os tmpdir>/stateful-serverless-sim`. */
   cacheDir?: string;
   /**
@@ -93,6 +100,7 @@ export class Simulator {
   readonly #memoryLimitMb: number;
   readonly #maxConcurrency: number;
   readonly #thawGraceMs: number;
+  readonly #initTimeoutMs: number;
   readonly #env: Record<string, string>;
   readonly #envNotices: Record<string, string>;
   readonly #logger: SimLogger | undefined;
@@ -116,6 +124,7 @@ export class Simulator {
     this.#memoryLimitMb = positive('memoryLimitMb', options.memoryLimitMb, DEFAULTS.memoryLimitMb);
     this.#maxConcurrency = positive('maxConcurrency', options.maxConcurrency, Number.POSITIVE_INFINITY);
     this.#thawGraceMs = positive('thawGraceMs', options.thawGraceMs, DEFAULTS.thawGraceMs);
+    this.#initTimeoutMs = positive('initTimeoutMs', options.initTimeoutMs, DEFAULT_INIT_TIMEOUT_MS);
     this.#env = { ...options.env };
     this.#envNotices = { ...options.envNotices };
     this.#logger = options.logger;
@@ -309,6 +318,7 @@ export class Simulator {
           // `config.memory` (1024 to 4096 MB on Netlify) sizes this function's containers.
           memoryLimitMb: config.memoryMb ?? this.#memoryLimitMb,
           thawGraceMs: this.#thawGraceMs,
+          initTimeoutMs: this.#initTimeoutMs,
           env: this.#env,
           envNotices: this.#envNotices,
           tmpRoot: this.#tmpRoot,
