@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { BufferedResponse, Clock, ContainerSnapshot, ContainerState, InvocationOutcome, InvocationReport, PendingWork, SimLogger } from './api.ts';
 import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
+import { retainBundle, touchBundle } from './bundle-cache.ts';
 import { ContainerClockLink } from './container-clock.ts';
 import { DEFAULT_INIT_TIMEOUT_MS, initTimeoutReport, watchInit } from './init-limit.ts';
 import { SimError } from './errors.ts';
@@ -91,6 +92,8 @@ export class Container {
   #initWatch: (() => void) | null = null;
   /** The INIT_REPORT of an invocation whose Init phase timed out and was retried within it. */
   #initReports = new WeakMap<Invocation, NonNullable<InvocationReport['initReport']>>();
+  /** Keeps the bundle cache from removing the files this container starts from (bundle-cache.ts). */
+  #releaseBundles: Array<() => void>;
 
   constructor(options: ContainerOptions) {
     this.#options = options;
@@ -99,6 +102,7 @@ export class Container {
     this.bundleHash = options.bundle.bundleHash;
     // Each container gets a private os.tmpdir(): the worker's TMPDIR points here (AWS: /tmp per environment).
     this.tmpDir = mkdtempSync(path.join(options.tmpRoot, `${this.functionName}-`));
+    this.#releaseBundles = [retainBundle(options.bundle.bundlePath), retainBundle(options.runtimePath)];
     this.#lastEndedAtMs = options.clock.now();
   }
 
@@ -148,6 +152,7 @@ export class Container {
   async stop(reason = 'stopped'): Promise<void> {
     if (this.#state === 'stopped' && !this.#worker) return;
     this.#state = 'stopped';
+    for (const release of this.#releaseBundles) release();
     this.#initWatch?.();
     this.#timeoutWatch?.();
     this.#timeoutWatch = null;
@@ -166,6 +171,8 @@ export class Container {
   #spawn(initNowMs: number): Worker {
     const { bundle, memoryLimitMb, thawGraceMs, env, runtimePath } = this.#options;
     const spawnedMs = performance.now();
+    // A start is a use: the bundle cache removes least recently used bundles first.
+    void touchBundle(bundle.bundlePath);
     Atomics.store(this.#flag, 0, 1);
     this.#clockLink?.close();
     const link = ContainerClockLink.open(this.#options.clock, this.id, bundle.name, () => this.#state === 'busy' || this.#state === 'initializing');

@@ -3,7 +3,7 @@
  * pool of containers that behave like Lambda execution environments.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {
@@ -25,6 +25,7 @@ import { systemClock } from './clock.ts';
 import { Container, type InvocationPayload } from './container.ts';
 import { armedTimers } from './container-clock.ts';
 import { DEFAULT_INIT_TIMEOUT_MS } from './init-limit.ts';
+import { createTmpRoot, sweepStaleTmpRoots } from './tmp-root.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
 import { DEFAULT_NODE_VERSION_MAJOR, LOCAL_ACCOUNT_ID, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
@@ -132,8 +133,10 @@ export class Simulator {
     this.#reportLines = options.reportLines ?? true;
     this.#nodeVersionMajor = nodeVersionMajorOf(options.nodeVersionMajor, this.#env.AWS_LAMBDA_JS_RUNTIME);
     this.#siteId = this.#env.SITE_ID ?? UNLINKED_SITE_ID;
-    // Every container's /tmp lives under one root, so close() can prove it removed them all.
-    this.#tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'sim-containers-'));
+    // Every container's /tmp lives under one root, so close() can prove it removed them all. Roots
+    // that killed runs left behind (their process is dead) go first.
+    sweepStaleTmpRoots();
+    this.#tmpRoot = createTmpRoot();
     const functionsDir = path.resolve(options.functionsDir);
     this.#registry = new FunctionRegistry({
       functionsDir,
