@@ -160,10 +160,11 @@ function installTrackedTimers(tracker: PendingWorkTracker): void {
     const signal = real.abortSignalTimeout(delay);
     // Weakly: Node's own timeout lets an unreferenced signal be collected, and so must the tracker.
     const ref = new WeakRef(signal);
+    // Dropped at the first freeze that finds nobody listening (or the signal aborted or collected): a
+    // deadline is created per request by clients like send-data's, and must not pile up for its delay.
     const handle: TrackedTimer = {
       get _destroyed() {
-        const current = ref.deref();
-        return current === undefined || current.aborted;
+        return !listenedTo(ref.deref());
       },
       hasRef: () => listenedTo(ref.deref()),
     };
@@ -284,7 +285,16 @@ class VirtualTimers implements RuntimeTime {
   /** Creates and arms a timer. */
   create(api: TimerApi, delay: unknown, callback: Callback, args: unknown[], repeat: boolean, reportWhile?: () => boolean): VirtualTimeout {
     const timer = new VirtualTimeout(this, this.#nextId++, api, nodeDelay(delay), callback, args, repeat, reportWhile);
-    timer.requestId = this.#tracker.trackTimer(timer, Number(delay) || 0, api).requestId;
+    // A deadline is tracked only while something listens to it (see installTrackedTimers).
+    const tracked: TrackedTimer = reportWhile
+      ? {
+          get _destroyed() {
+            return timer._destroyed || !reportWhile();
+          },
+          hasRef: reportWhile,
+        }
+      : timer;
+    timer.requestId = this.#tracker.trackTimer(tracked, Number(delay) || 0, api).requestId;
     timer._destroyed = false;
     this.arm(timer, true);
     return timer;

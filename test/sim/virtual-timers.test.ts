@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ArmedTimer, TimerApi } from '../../src/sim/index.ts';
 import { request, startSim } from './helpers.ts';
 
@@ -109,3 +109,35 @@ describe('container timers on a ManualClock', () => {
   });
 });
 
+
+describe("an HTTP client's own deadlines on a ManualClock", () => {
+  async function hangingServer() {
+    const { startRecordingServer } = await import('../fixtures/recording-server.ts');
+    const server = await startRecordingServer();
+    onTestFinished(() => server.close());
+    server.script(() => ({ kind: 'hang' }));
+    return server;
+  }
+
+  it.each([
+    ['npm undici bundled into the function', 'undici', 2000],
+    ["Node's global fetch", 'fetch', 300_000],
+  ] as const)('%s times out waiting for headers when the clock passes its deadline', async (_name, via, timeoutMs) => {
+    const server = await hangingServer();
+    const { sim, clock } = startSim({ timeoutMs: 900_000 }); // the function's own limit must not come first
+    const start = clock.now();
+    const answer = sim
+      .invoke('undici-deadline', request('undici-deadline', { query: `via=${via}&target=${encodeURIComponent(`${server.url}/slow`)}` }))
+      .then(async (result) => (await result.response.json()) as { failedAt: number; code: string | null });
+    await server.waitForRequests(1);
+    clock.advance(timeoutMs - 1000);
+    await clock.settled();
+    expect(sim.containers()[0]?.state).toBe('busy'); // still waiting
+    clock.advance(2000);
+    const { failedAt, code } = await answer;
+    expect(code).toBe('UND_ERR_HEADERS_TIMEOUT');
+    // undici's own timers tick every 499 ms and are accurate to about a second (lib/util/timers.js).
+    expect(failedAt - start).toBeGreaterThanOrEqual(timeoutMs);
+    expect(failedAt - start).toBeLessThanOrEqual(timeoutMs + 1000);
+  });
+});
