@@ -29,7 +29,7 @@ export class ManualClock implements Clock {
   #nextSeq = 0;
   #listeners = new Set<(nowMs: number) => Promise<void> | void>();
   /** What the listeners are still doing for the advances so far (see {@link settled}). */
-  #unsettled: Array<Promise<void>> = [];
+  #unsettled = new Set<Promise<void>>();
 
   /** @param startMs initial time; default 2026-01-01T00:00:00Z so transcripts are reproducible. */
   constructor(startMs: number = Date.UTC(2026, 0, 1)) {
@@ -72,7 +72,9 @@ export class ManualClock implements Clock {
     this.#nowMs = ms;
     for (const listener of this.#listeners) {
       const work = listener(ms);
-      if (work) this.#unsettled.push(work);
+      if (!work) continue;
+      this.#unsettled.add(work);
+      void work.then(() => this.#unsettled.delete(work));
     }
   }
 
@@ -95,7 +97,7 @@ export class ManualClock implements Clock {
    * A test awaits it after `advance()` before it checks that something did, or did not, happen.
    */
   async settled(): Promise<void> {
-    while (this.#unsettled.length > 0) await Promise.all(this.#unsettled.splice(0));
+    while (this.#unsettled.size > 0) await Promise.all([...this.#unsettled]);
   }
 
   /** How many timers are armed; lets tests check that `close()` left none behind. */
