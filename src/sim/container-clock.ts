@@ -75,7 +75,8 @@ export class ContainerClockLink {
   readonly #registry: ArmedTimers;
   readonly #unsubscribe: () => void;
   #seq = 0;
-  #waiters = new Map<number, () => void>();
+  /** Who waits for the acknowledgement of each clock message, by its seq. */
+  #waiters = new Map<number, Array<() => void>>();
 
   /** A link for a container on `clock`, or undefined when the clock is not a ManualClock (nothing to link). */
   static open(clock: Clock, containerId: string, functionName: string, isAwake: () => boolean): ContainerClockLink | undefined {
@@ -90,10 +91,17 @@ export class ContainerClockLink {
     this.#functionName = functionName;
     this.#isAwake = isAwake;
     this.#registry = armedTimers(clock);
-    this.#port.on('message', (message: FromRuntimeClock) => this.#onMessage(message));
-    // The worker keeps the process alive while it lives; this port must not on its own.
+    // Only the simulator speaks on this port; the container answers on its main port (receive()).
     this.#port.unref();
     this.#unsubscribe = clock.onAdvance((nowMs) => this.#advance(nowMs));
+  }
+
+  /**
+   * Resolves once the container has caught up with the advance being made now (its acknowledgement
+   * of the next clock message), or froze, or its runtime is gone.
+   */
+  caughtUp(): Promise<void> {
+    return new Promise((resolve) => this.#wait(this.#seq + 1, resolve));
   }
 
   /** The container froze: its timers wait for the thaw, so nothing is owed for the advances so far. */
@@ -114,10 +122,11 @@ export class ContainerClockLink {
     const seq = ++this.#seq;
     const message: ToRuntimeClock = { type: 'clock', seq, nowMs };
     this.#port.postMessage(message);
-    return new Promise((resolve) => this.#waiters.set(seq, resolve));
+    return new Promise((resolve) => this.#wait(seq, resolve));
   }
 
-  #onMessage(message: FromRuntimeClock): void {
+  /** A clock report from the runtime, as it arrived on the runtime's main port. */
+  receive(message: FromRuntimeClock): void {
     switch (message.type) {
       case 'armed': {
         const { id, api, delayMs, dueMs, requestId } = message;
@@ -133,11 +142,17 @@ export class ContainerClockLink {
     }
   }
 
+  #wait(seq: number, resolve: () => void): void {
+    const waiting = this.#waiters.get(seq);
+    if (waiting) waiting.push(resolve);
+    else this.#waiters.set(seq, [resolve]);
+  }
+
   #releaseWaiters(upToSeq: number): void {
-    for (const [seq, resolve] of this.#waiters) {
+    for (const [seq, waiting] of this.#waiters) {
       if (seq > upToSeq) continue;
       this.#waiters.delete(seq);
-      resolve();
+      for (const resolve of waiting) resolve();
     }
   }
 }

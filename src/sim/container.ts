@@ -13,6 +13,7 @@ import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
 import { retainBundle, touchBundle } from './bundle-cache.ts';
 import { ContainerClockLink } from './container-clock.ts';
+import { isClockMessage, type FromRuntimeClock } from './clock-protocol.ts';
 import { DEFAULT_INIT_TIMEOUT_MS, initTimeoutReport, watchInit } from './init-limit.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
@@ -217,9 +218,11 @@ export class Container {
     worker.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().trimEnd().split('\n')) logger?.warn(`${prefix} ${line}`);
     });
-    worker.on('message', (message: FromRuntime) => {
+    worker.on('message', (message: FromRuntime | FromRuntimeClock) => {
       // A runtime abandoned for a retried init may still speak while it is terminated.
-      if (this.#worker === worker) this.#onMessage(message, spawnedMs);
+      if (this.#worker !== worker) return;
+      if (isClockMessage(message)) this.#clockLink?.receive(message);
+      else this.#onMessage(message, spawnedMs);
     });
     worker.on('error', (error: Error) => {
       this.#lastWorkerError = error;
@@ -258,7 +261,10 @@ export class Container {
     if (this.#initPhaseStarted) return;
     this.#initPhaseStarted = true;
     const clock = this.#options.clock;
-    this.#initWatch = watchInit(clock, this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS, (durationMs) => {
+    // On the clock, the limit counts only once the init has caught up with the time and still waits:
+    // a test that advances the clock while a runtime is still booting has not made init slow.
+    const caughtUp = (): Promise<void> => this.#clockLink?.caughtUp() ?? Promise.resolve();
+    this.#initWatch = watchInit(clock, this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS, caughtUp, (durationMs) => {
       this.#initWatch = null;
       const abandoned = this.#worker;
       if (this.#active !== active || this.#state !== 'initializing' || !abandoned) return;

@@ -6,7 +6,7 @@
  * docs/virtual-time.md).
  *
  * Measured on real time AND, with a ManualClock, on the simulator's clock, whichever passes the limit
- * first. Init is real CPU work (evaluating a bundle, building clients): the ManualClock stands still
+ * first (on the clock, once the runtime has caught up with that time and still initialises). Init is real CPU work (evaluating a bundle, building clients): the ManualClock stands still
  * while it runs, so on the clock alone an init stuck in a loop would never time out. But an init that
  * waits on a timer (`await setTimeout(…)` at module scope) waits on the clock, and a test that advances
  * the clock past the limit has let that much time pass. With the system clock both are the same time,
@@ -18,21 +18,32 @@ import { systemClock } from './clock.ts';
 /** Lambda's limit for on-demand functions. */
 export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 
-/** Calls `onTimeout` with the init's duration so far once `limitMs` has passed; returns the cancel. */
-export function watchInit(clock: Clock, limitMs: number, onTimeout: (durationMs: number) => void): () => void {
+/**
+ * Calls `onTimeout` with the init's duration so far once `limitMs` has passed; returns the cancel. On
+ * a ManualClock, passing the limit counts once `caughtUp()` resolves: the runtime has processed that
+ * time (fired the timers it was waiting on) and is still initialising. Until then the init may simply
+ * not have reached the point where it waits, however far the clock jumped.
+ */
+export function watchInit(clock: Clock, limitMs: number, caughtUp: () => Promise<void>, onTimeout: (durationMs: number) => void): () => void {
   const startedMs = performance.now();
-  let fired = false;
+  // Set by a timeout or a cancel; a confirmation still on its way afterwards changes nothing.
+  let settled = false;
   const fire = (durationMs: number): void => {
-    if (fired) return;
-    fired = true;
+    if (settled) return;
     cancel();
     onTimeout(durationMs);
   };
   const realTimer = setTimeout(() => fire(performance.now() - startedMs), limitMs);
   // Never the reason a dev server or a test process stays up.
   realTimer.unref();
-  const cancelClock = clock === systemClock ? undefined : clock.setTimer(limitMs, () => fire(limitMs));
+  const cancelClock =
+    clock === systemClock
+      ? undefined
+      : clock.setTimer(limitMs, () => {
+          void caughtUp().then(() => fire(limitMs));
+        });
   const cancel = (): void => {
+    settled = true;
     clearTimeout(realTimer);
     cancelClock?.();
   };

@@ -16,9 +16,9 @@
  *   what they arm that is due by the new time fires in later steps. The simulator's `settled()` waits
  *   for the container's acknowledgement that nothing due is left.
  *
- * Firing goes through real zero-delay Node timers, created together for one step, so the virtual
- * callbacks run in Node's timers phase with microtasks drained between them, and `setImmediate`
- * keeps its place relative to them: after the timers of a step, before the next step.
+ * A step is launched by a real zero-delay Node timer and its callbacks run as real immediates, one
+ * each, so microtasks drain between them, and `setImmediate` keeps its place relative to them: an
+ * immediate a callback queues runs after the step's other timers, before the next step (#armBatch).
  * Node's minimum delay (0 or 1 ms, which Node both makes 1 ms) is due at once: it fires in the next
  * timers phase without the clock moving, so `setTimeout(fn, 0)` still means "after this turn".
  */
@@ -27,7 +27,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import timers from 'node:timers';
 import timersPromises from 'node:timers/promises';
 import { promisify } from 'node:util';
-import type { MessagePort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import type { TimerApi } from './api.ts';
 import type { FromRuntimeClock, ToRuntimeClock } from './clock-protocol.ts';
 import type { ClockDate } from './runtime-date.ts';
@@ -58,6 +58,7 @@ const real = {
   setTimeout: timers.setTimeout,
   clearTimeout: timers.clearTimeout,
   setImmediate: timers.setImmediate,
+  clearImmediate: timers.clearImmediate,
   sleep: timersPromises.setTimeout,
   interval: timersPromises.setInterval,
   abortSignalTimeout: AbortSignal.timeout.bind(AbortSignal),
@@ -251,7 +252,8 @@ class VirtualTimeout implements TrackedTimer {
 }
 
 interface Batch {
-  handles: NodeJS.Timeout[];
+  /** Cancels what the batch has queued so far (its launch, or its immediates). */
+  cancels: Array<() => void>;
   mode: 'jump' | 'step';
 }
 
@@ -336,7 +338,7 @@ class VirtualTimers implements RuntimeTime {
     this.#clockDate.sync(nowMs);
     // A step armed before the freeze is replaced: after a freeze, everything overdue fires as one.
     if (this.#batch) {
-      for (const handle of this.#batch.handles) real.clearTimeout(handle);
+      for (const cancel of this.#batch.cancels) cancel();
       this.#batch = null;
     }
     if (!this.#armBatch('jump')) return undefined;
@@ -360,22 +362,34 @@ class VirtualTimers implements RuntimeTime {
 
   /**
    * Arms the next batch: all due timers at the thaw time (jump), or those of the earliest due time
-   * (step). Real zero-delay timers created together run in one timers phase, in this order, with
-   * microtasks drained between them. Returns false when nothing is due.
+   * (step). It launches in the next timers phase (a real zero-delay timer, like Node's own for a due
+   * timer) and queues one immediate per timer there, then one for the end of the batch: they all run
+   * in that turn's check phase, in due order, with microtasks drained between them, and an immediate
+   * a callback queues runs after the whole batch, before the next step. (Real zero-delay timers, one
+   * per callback, would be closer to Node's phases, but Node splits those over two turns when their
+   * creation straddles a millisecond.) Returns false when nothing is due.
    */
   #armBatch(mode: 'jump' | 'step'): boolean {
+    if (this.#due().length === 0) return false;
+    const launch = real.setTimeout(() => this.#launch(mode), 0);
+    this.#batch = { cancels: [() => real.clearTimeout(launch)], mode };
+    return true;
+  }
+
+  #launch(mode: 'jump' | 'step'): void {
+    const batch = this.#batch;
+    if (!batch) return;
     const due = this.#due();
     const first = due[0];
-    if (!first) return false;
-    const batch = mode === 'jump' ? due : due.filter((timer) => timer.dueMs === first.dueMs);
-    const atMs = mode === 'jump' ? this.#targetMs : first.dueMs;
-    const handles = batch.map((timer) => {
+    const members = !first ? [] : mode === 'jump' ? due : due.filter((timer) => timer.dueMs === first.dueMs);
+    const atMs = mode === 'jump' || !first ? this.#targetMs : first.dueMs;
+    for (const timer of members) {
       const seq = timer.seq;
-      return real.setTimeout(() => this.#fire(timer, seq, atMs), 0);
-    });
-    handles.push(real.setTimeout(() => this.#afterBatch(mode), 0));
-    this.#batch = { handles, mode };
-    return true;
+      const immediate = real.setImmediate(() => this.#fire(timer, seq, atMs));
+      batch.cancels.push(() => real.clearImmediate(immediate));
+    }
+    const end = real.setImmediate(() => this.#afterBatch(mode));
+    batch.cancels.push(() => real.clearImmediate(end));
   }
 
   #fire(timer: VirtualTimeout, seq: number, atMs: number): void {
@@ -412,8 +426,13 @@ class VirtualTimers implements RuntimeTime {
     real.setImmediate(() => this.#post({ type: 'ack', seq }));
   }
 
+  /**
+   * Reports go over the runtime's main port, not the clock channel: in order with its other messages,
+   * so the simulator has seen `ready` before a timer the handler armed, and every timer armed before
+   * the `frozen` that follows.
+   */
   #post(message: FromRuntimeClock): void {
-    this.#port?.postMessage(message);
+    if (this.#port) parentPort?.postMessage(message);
   }
 }
 
