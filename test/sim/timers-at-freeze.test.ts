@@ -44,6 +44,19 @@ describe('timers and freezing', () => {
     expect(json(third)).toEqual({ now: start + 11 * MINUTE_MS, ticks: [start + 10 * MINUTE_MS, start + 11 * MINUTE_MS] });
   });
 
+  it('at the thaw, every kind of timer that came due while frozen fires in due order, at the thaw time, before the handler', async () => {
+    const { sim, clock } = startSim();
+    expect(json(await call(sim, 'thaw-order', { query: 'arm=1' }))).toEqual([]);
+    clock.advance(10_000);
+    const thawAt = clock.now();
+    expect(json(await call(sim, 'thaw-order'))).toEqual([
+      { name: 'setTimeout 1000', at: thawAt },
+      { name: 'AbortSignal.timeout 1500', at: thawAt },
+      { name: 'timers/promises 2000', at: thawAt },
+      { name: 'setTimeout 3000', at: thawAt },
+    ]);
+  });
+
   it('a deadline left at freeze fires at the thaw after it came due, and not before', async () => {
     const { sim, clock } = startSim();
     await call(sim, 'leaves-timers');

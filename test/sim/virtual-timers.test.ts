@@ -101,6 +101,16 @@ describe('container timers on a ManualClock', () => {
     ]);
   });
 
+  it('a zero-delay timer armed with an immediate runs after it, as in Node', async () => {
+    const { sim, clock } = startSim();
+    const start = clock.now();
+    const result = await sim.invoke('timer-kinds', request('timer-kinds', { query: 'kind=zero-vs-immediate' }));
+    expect(((await result.response.json()) as Answer).events).toEqual([
+      { name: 'immediate', at: start },
+      { name: 'timeout 0', at: start },
+    ]);
+  });
+
   it('a zero-delay timer fires without the clock moving', async () => {
     const { sim, clock } = startSim();
     const start = clock.now();
