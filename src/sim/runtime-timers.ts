@@ -174,6 +174,8 @@ function installTrackedTimers(tracker: PendingWorkTracker): void {
   }
   setModuleExport(timersPromises, 'setTimeout', trackedSleep);
   setModuleExport(timersPromises, 'setInterval', trackedInterval);
+  // util.promisify(setTimeout) is timers/promises' setTimeout: the tracked one.
+  Object.defineProperty(globalThis.setTimeout, promisify.custom, { value: trackedSleep, writable: true, configurable: true });
   // `node:timers` exports the same functions as the globals, which the tracker wrapped.
   setModuleExport(timers, 'setTimeout', globalThis.setTimeout);
   setModuleExport(timers, 'setInterval', globalThis.setInterval);
@@ -193,8 +195,6 @@ class VirtualTimeout implements TrackedTimer {
   readonly callback: Callback;
   readonly args: unknown[];
   readonly repeatMs: number | null;
-  /** For AbortSignal.timeout: reported at freeze while this holds, whatever `ref` says. */
-  readonly reportWhile: (() => boolean) | undefined;
   dueMs = 0;
   /** Cleared by the program: a refresh() no longer brings it back. */
   cleared = false;
@@ -206,7 +206,7 @@ class VirtualTimeout implements TrackedTimer {
   #ref = true;
   readonly #owner: VirtualTimers;
 
-  constructor(owner: VirtualTimers, id: number, api: TimerApi, delayMs: number, callback: Callback, args: unknown[], repeat: boolean, reportWhile?: () => boolean) {
+  constructor(owner: VirtualTimers, id: number, api: TimerApi, delayMs: number, callback: Callback, args: unknown[], repeat: boolean) {
     this.#owner = owner;
     this.id = id;
     this.api = api;
@@ -214,11 +214,10 @@ class VirtualTimeout implements TrackedTimer {
     this.callback = callback;
     this.args = args;
     this.repeatMs = repeat ? delayMs : null;
-    this.reportWhile = reportWhile;
   }
 
   hasRef(): boolean {
-    return this.reportWhile ? this.reportWhile() : this.#ref && !this._destroyed;
+    return this.#ref && !this._destroyed;
   }
 
   ref(): this {
@@ -286,7 +285,7 @@ class VirtualTimers implements RuntimeTime {
 
   /** Creates and arms a timer. */
   create(api: TimerApi, delay: unknown, callback: Callback, args: unknown[], repeat: boolean, reportWhile?: () => boolean): VirtualTimeout {
-    const timer = new VirtualTimeout(this, this.#nextId++, api, nodeDelay(delay), callback, args, repeat, reportWhile);
+    const timer = new VirtualTimeout(this, this.#nextId++, api, nodeDelay(delay), callback, args, repeat);
     // A deadline is tracked only while something listens to it (see installTrackedTimers).
     const tracked: TrackedTimer = reportWhile
       ? {

@@ -17,6 +17,7 @@ describe('timers and freezing', () => {
     // The unlistened deadline and the unref'd sleep change nothing when they fire: not reported.
     expect(first.report.pendingAtFreeze).toEqual([
       { kind: 'timer', timerApi: 'timers/promises.setTimeout', delayMs: 30_000, requestId },
+      { kind: 'timer', timerApi: 'timers/promises.setTimeout', delayMs: 40_000, requestId },
       { kind: 'timer', timerApi: 'AbortSignal.timeout', delayMs: 20_000, requestId },
     ]);
     expect(sim.containers()[0]?.lastPendingAtFreeze).toEqual(first.report.pendingAtFreeze);
