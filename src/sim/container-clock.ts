@@ -97,11 +97,12 @@ export class ContainerClockLink {
   }
 
   /**
-   * Resolves once the container has caught up with the advance being made now (its acknowledgement
-   * of the next clock message), or froze, or its runtime is gone.
+   * Tells the container that it is `nowMs` (the clock's time while the clock is still on its way to a
+   * later one) and resolves once it has caught up with exactly that time: fired what was due by then.
+   * Resolves at once when the container is not awake, and when it froze or its runtime is gone.
    */
-  caughtUp(): Promise<void> {
-    return new Promise((resolve) => this.#wait(this.#seq + 1, resolve));
+  catchUp(nowMs: number): Promise<void> {
+    return this.#advance(nowMs) ?? Promise.resolve();
   }
 
   /** The container froze: its timers wait for the thaw, so nothing is owed for the advances so far. */

@@ -263,7 +263,7 @@ export class Container {
     const clock = this.#options.clock;
     // On the clock, the limit counts only once the init has caught up with the time and still waits:
     // a test that advances the clock while a runtime is still booting has not made init slow.
-    const caughtUp = (): Promise<void> => this.#clockLink?.caughtUp() ?? Promise.resolve();
+    const caughtUp = (): Promise<void> => this.#clockLink?.catchUp(clock.now()) ?? Promise.resolve();
     this.#initWatch = watchInit(clock, this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS, caughtUp, (durationMs) => {
       this.#initWatch = null;
       const abandoned = this.#worker;

@@ -20,9 +20,10 @@ export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 
 /**
  * Calls `onTimeout` with the init's duration so far once `limitMs` has passed; returns the cancel. On
- * a ManualClock, passing the limit counts once `caughtUp()` resolves: the runtime has processed that
- * time (fired the timers it was waiting on) and is still initialising. Until then the init may simply
- * not have reached the point where it waits, however far the clock jumped.
+ * a ManualClock, passing the limit counts once `caughtUp()` resolves: the runtime has caught up with
+ * the limit's time (fired the timers due by then) and is still initialising. An init that finishes at
+ * the limit exactly is in time ("longer than" the limit fails), and one that has not reached the point
+ * where it waits when the clock jumps is not made slow by the jump.
  */
 export function watchInit(clock: Clock, limitMs: number, caughtUp: () => Promise<void>, onTimeout: (durationMs: number) => void): () => void {
   const startedMs = performance.now();

@@ -272,6 +272,8 @@ class VirtualTimers implements RuntimeTime {
   #ackSeq = 0;
   /** Timers armed at minimum delay after this arming order do not hold the acknowledgement back. */
   #ackBaseSeq = 0;
+  /** Clock messages received and not yet acknowledged; the first is the one in progress. */
+  #clockQueue: ToRuntimeClock[] = [];
 
   constructor(options: RuntimeTimersOptions) {
     this.#clockDate = options.clockDate;
@@ -344,8 +346,18 @@ class VirtualTimers implements RuntimeTime {
     return new Promise((resolve) => this.#thawWaiters.push(resolve));
   }
 
+  /**
+   * Clock messages are taken one at a time: each is acknowledged once the container has caught up
+   * with exactly its time, before the next moves the time on. (The INIT limit relies on it: "has the
+   * init finished by the limit?" is asked at the limit's time, even when one advance goes past it.)
+   */
   #onClock(message: ToRuntimeClock): void {
-    this.#ackSeq = Math.max(this.#ackSeq, message.seq);
+    this.#clockQueue.push(message);
+    if (this.#clockQueue.length === 1) this.#startClock(message);
+  }
+
+  #startClock(message: ToRuntimeClock): void {
+    this.#ackSeq = message.seq;
     this.#ackBaseSeq = this.#nextSeq;
     this.#targetMs = Math.max(this.#targetMs, message.nowMs);
     if (this.#batch) return; // the batch in progress picks the new time up when it ends
@@ -422,7 +434,12 @@ class VirtualTimers implements RuntimeTime {
     for (const timer of this.#armed.values()) if (timer.dueMs <= this.#targetMs && !(timer.minDelay && timer.seq >= this.#ackBaseSeq)) return;
     this.#ackSeq = 0;
     // After the immediates the last step queued: the acknowledgement covers them too.
-    real.setImmediate(() => this.#post({ type: 'ack', seq }));
+    real.setImmediate(() => {
+      this.#post({ type: 'ack', seq });
+      this.#clockQueue.shift();
+      const next = this.#clockQueue[0];
+      if (next) this.#startClock(next);
+    });
   }
 
   /**

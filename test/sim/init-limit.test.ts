@@ -89,10 +89,27 @@ describe('the INIT limit', () => {
     expect(await result.done).toMatchObject({ outcome: 'timeout', initReport: { phase: 'init', status: 'timeout' } });
   });
 
-  it('a quick init is not touched, and the default limit is 10 s', async () => {
-    const { sim } = startSim({ env: { INIT_SLEEP_MS: '0' } });
-    const result = await sim.invoke('slow-init', request('slow-init'));
-    expect(result.response.status).toBe(200);
-    expect((await result.done).initReport).toBeUndefined();
+  it('the default limit is 10 s by the clock: an init of 10000 ms passes, one of 10001 ms does not', async () => {
+    for (const [sleepMs, timedOut] of [
+      [10_000, false],
+      [10_001, true],
+    ] as const) {
+      const logger = recordingLogger();
+      const { sim, clock } = startSim({ logger, env: { INIT_SLEEP_MS: String(sleepMs) } });
+      const invoked = sim.invoke('slow-init', request('slow-init'));
+      await sim.whenTimer((timer) => timer.functionName === 'slow-init');
+      clock.advance(sleepMs);
+      if (timedOut) {
+        expect(await logger.when(/INIT_REPORT/)).toMatch(/INIT_REPORT Init Duration: 10000\.00 ms Phase: init Status: timeout$/);
+        // The retry sleeps again from where that one advance ended, now under the function's 60 s timeout.
+        await sim.whenTimer((timer) => timer.functionName === 'slow-init' && timer.dueMs === clock.now() + sleepMs);
+        clock.advance(sleepMs);
+      }
+      const result = await invoked;
+      expect(result.response.status).toBe(200);
+      expect((await result.done).initReport).toEqual(timedOut ? { phase: 'init', status: 'timeout', durationMs: 10_000 } : undefined);
+      expect(logger.lines.some((line) => line.includes('INIT_REPORT'))).toBe(timedOut);
+      await sim.destroy();
+    }
   });
 });
