@@ -212,8 +212,9 @@ export class Simulator {
   }
 
   /**
-   * With a ManualClock: the timers armed inside live containers, earliest due first. A frozen
-   * container's timers are listed too; they fire once it is thawed after their due time.
+   * With a ManualClock: the timers armed inside live containers, earliest due first (those of every
+   * simulator on the same clock). A frozen container's timers are listed too; they fire once it is
+   * thawed after their due time. Empty with the system clock, whose timers are Node's own.
    */
   timers(): ArmedTimer[] {
     return armedTimers(this.#clock).list();
