@@ -47,7 +47,8 @@ function describeRequest(work: PendingWork): string {
 }
 
 function describeTimer(work: PendingWork): string {
-  return work.delayMs === undefined ? 'timer' : `${work.delayMs} ms`;
+  const delay = work.delayMs === undefined ? 'timer' : `${work.delayMs} ms`;
+  return work.timerApi === undefined ? delay : `${work.timerApi} ${delay}`;
 }
 
 function plural(count: number, noun: string): string {

@@ -157,6 +157,9 @@ export type InvocationOutcome =
   | 'out-of-memory' // exceeded memoryLimitMb: container killed
   | 'throttled'; // maxConcurrency reached: 429, no container used
 
+/** The API a function armed a timer with. */
+export type TimerApi = 'setTimeout' | 'setInterval' | 'timers/promises.setTimeout' | 'timers/promises.setInterval' | 'AbortSignal.timeout';
+
 /** Work still in flight when a container froze. */
 export interface PendingWork {
   kind: 'http-request' | 'timer';
@@ -165,6 +168,8 @@ export interface PendingWork {
   url?: string;
   /** For timers: the delay it was scheduled with. */
   delayMs?: number;
+  /** For timers: how it was armed. */
+  timerApi?: TimerApi;
   /** Which invocation started it. */
   requestId: string;
 }
@@ -184,6 +189,11 @@ export interface InvocationReport {
   maxMemoryUsedMb: number;
   /** Work left in flight when the container froze after this invocation. Empty when it was killed or reset. */
   pendingAtFreeze: PendingWork[];
+  /**
+   * Lambda's INIT_REPORT when this container's Init phase failed and init was retried within this
+   * invocation: today only a timeout (the Init phase ran past `initTimeoutMs`).
+   */
+  initReport?: { phase: 'init'; status: 'timeout'; durationMs: number };
   /** For outcomes other than 'ok': what went wrong, as the platform would log it. */
   errorMessage?: string;
 }
@@ -237,6 +247,23 @@ export interface BufferedResponse {
 /** What {@link Simulator.invokeBuffered} resolves with: a v1 result stays buffered, a v2 response streams. */
 export interface BufferedInvocationResult extends Omit<InvocationResult, 'response'> {
   response: BufferedResponse | Response;
+}
+
+/**
+ * A timer armed inside a container that runs on a {@link SimulatorOptions.clock} ManualClock (see
+ * `Simulator.timers()`): it fires once the clock reaches `dueMs` while the container is thawed.
+ */
+export interface ArmedTimer {
+  containerId: string;
+  functionName: string;
+  /** Unique within its container. */
+  id: number;
+  api: TimerApi;
+  delayMs: number;
+  /** Clock time at which it is due. */
+  dueMs: number;
+  /** The invocation that armed it (`init` for module scope). */
+  requestId: string;
 }
 
 /** Lifecycle state of a container. */

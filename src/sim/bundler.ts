@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type BuildResult, type Message, type Plugin } from 'esbuild';
 import type { FunctionConfig, HandlerApi } from './api.ts';
 import { externalsPlugin, PLATFORM_EXTERNALS, runtimeProvidedModules, type ExternalReason } from './bundle-externals.ts';
+import { noteBundleUse } from './bundle-cache.ts';
 import { SimError } from './errors.ts';
 import { collectIncludedFiles, includedFilesDigest, type IncludedFile } from './included-files.ts';
 import { handlerApiOf, readSourceShape, type ModuleFormat } from './handler-api.ts';
@@ -125,6 +126,8 @@ async function writeCached(cacheDir: string, prefix: string, code: string, forma
     await writeFile(partial, code);
     await rename(partial, file);
   }
+  // Least recently used bundles leave the cache first (bundle-cache.ts).
+  void noteBundleUse(cacheDir, file);
   return { file, hash };
 }
 
@@ -211,6 +214,8 @@ export async function bundleFunction(name: string, sourcePath: string, cacheDir:
     .slice(0, 16);
   const deployDir = path.join(cacheDir, `${name}-${hash}`);
   await writeDeployDir(deployDir, bundleRelative, code, included);
+  // Least recently used bundles leave the cache first (bundle-cache.ts).
+  void noteBundleUse(cacheDir, path.join(deployDir, bundleRelative));
   return {
     name,
     api,

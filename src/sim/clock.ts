@@ -27,6 +27,9 @@ export class ManualClock implements Clock {
   #nowMs: number;
   #timers = new Map<number, ManualTimer>();
   #nextSeq = 0;
+  #listeners = new Set<(nowMs: number) => Promise<void> | void>();
+  /** What the listeners are still doing for the advances so far (see {@link settled}). */
+  #unsettled = new Set<Promise<void>>();
 
   /** @param startMs initial time; default 2026-01-01T00:00:00Z so transcripts are reproducible. */
   constructor(startMs: number = Date.UTC(2026, 0, 1)) {
@@ -67,6 +70,34 @@ export class ManualClock implements Clock {
       next.callback();
     }
     this.#nowMs = ms;
+    for (const listener of this.#listeners) {
+      const work = listener(ms);
+      if (!work) continue;
+      this.#unsettled.add(work);
+      void work.then(() => this.#unsettled.delete(work));
+    }
+  }
+
+  /**
+   * Calls `listener` with the new time after every {@link advance} or {@link set}, once this clock's own
+   * due timers have fired. The simulator uses it to move the time of busy containers, whose timers run
+   * on their own threads: the promise a listener returns is what {@link settled} waits for. Returns a
+   * function that unsubscribes.
+   */
+  onAdvance(listener: (nowMs: number) => Promise<void> | void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Resolves once everything the advances so far set off has happened: with a simulator, every busy
+   * container has fired the timers that came due (and run the microtasks and immediates they queued).
+   * A test awaits it after `advance()` before it checks that something did, or did not, happen.
+   */
+  async settled(): Promise<void> {
+    while (this.#unsettled.size > 0) await Promise.all([...this.#unsettled]);
   }
 
   /** How many timers are armed; lets tests check that `close()` left none behind. */

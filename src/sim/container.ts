@@ -11,6 +11,10 @@ import { Worker } from 'node:worker_threads';
 import type { BufferedResponse, Clock, ContainerSnapshot, ContainerState, InvocationOutcome, InvocationReport, PendingWork, SimLogger } from './api.ts';
 import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
+import { retainBundle, touchBundle } from './bundle-cache.ts';
+import { ContainerClockLink } from './container-clock.ts';
+import { isClockMessage, type FromRuntimeClock } from './clock-protocol.ts';
+import { DEFAULT_INIT_TIMEOUT_MS, initTimeoutReport, watchInit } from './init-limit.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
 import { Invocation } from './invocation.ts';
@@ -37,6 +41,8 @@ export interface ContainerOptions {
   reportLines: boolean;
   /** The Node.js major the function targets in production (see SimulatorOptions.nodeVersionMajor). */
   nodeVersionMajor?: number;
+  /** The Init phase's limit (init-limit.ts). Default 10 s. */
+  initTimeoutMs?: number;
 }
 
 /** A young generation of an eighth of the memory limit, between 1 and 16 MB (see the Worker's resourceLimits). */
@@ -80,6 +86,16 @@ export class Container {
   #lastWorkerError: Error | null = null;
   /** Cancels the armed timeout watch (see #watchTimeout); null when none is armed. */
   #timeoutWatch: (() => void) | null = null;
+  /** ManualClock only: the running runtime's clock channel (container-clock.ts). */
+  #clockLink: ContainerClockLink | undefined;
+  /** Whether this container's Init phase has begun: only that first init is held to the INIT limit. */
+  #initPhaseStarted = false;
+  /** Cancels the INIT limit's watch while the Init phase runs. */
+  #initWatch: (() => void) | null = null;
+  /** The INIT_REPORT of an invocation whose Init phase timed out and was retried within it. */
+  #initReports = new WeakMap<Invocation, NonNullable<InvocationReport['initReport']>>();
+  /** Keeps the bundle cache from removing the files this container starts from (bundle-cache.ts). */
+  #releaseBundles: Array<() => void>;
 
   constructor(options: ContainerOptions) {
     this.#options = options;
@@ -88,6 +104,7 @@ export class Container {
     this.bundleHash = options.bundle.bundleHash;
     // Each container gets a private os.tmpdir(): the worker's TMPDIR points here (AWS: /tmp per environment).
     this.tmpDir = mkdtempSync(path.join(options.tmpRoot, `${this.functionName}-`));
+    this.#releaseBundles = [retainBundle(options.bundle.bundlePath), retainBundle(options.runtimePath)];
     this.#lastEndedAtMs = options.clock.now();
   }
 
@@ -124,6 +141,7 @@ export class Container {
     if (coldStart) {
       this.#state = 'initializing';
       this.#spawn(nowMs).postMessage(message);
+      this.#limitInit(active, message);
     } else {
       this.#state = 'busy';
       this.#worker?.postMessage(message);
@@ -136,6 +154,8 @@ export class Container {
   async stop(reason = 'stopped'): Promise<void> {
     if (this.#state === 'stopped' && !this.#worker) return;
     this.#state = 'stopped';
+    for (const release of this.#releaseBundles) release();
+    this.#initWatch?.();
     this.#timeoutWatch?.();
     this.#timeoutWatch = null;
     const active = this.#active;
@@ -153,7 +173,12 @@ export class Container {
   #spawn(initNowMs: number): Worker {
     const { bundle, memoryLimitMb, thawGraceMs, env, runtimePath } = this.#options;
     const spawnedMs = performance.now();
+    // A start is a use: the bundle cache removes least recently used bundles first.
+    void touchBundle(bundle.bundlePath);
     Atomics.store(this.#flag, 0, 1);
+    this.#clockLink?.close();
+    const link = ContainerClockLink.open(this.#options.clock, this.id, bundle.name, () => this.#state === 'busy' || this.#state === 'initializing');
+    this.#clockLink = link;
     const workerData: RuntimeWorkerData = {
       bundlePath: bundle.bundlePath,
       functionName: bundle.name,
@@ -164,6 +189,7 @@ export class Container {
       initNowMs,
       clockFlows: !(this.#options.clock instanceof ManualClock),
       ...(this.#options.nodeVersionMajor !== undefined && { nodeVersionMajor: this.#options.nodeVersionMajor }),
+      ...(link && { clockPort: link.workerPort }),
     };
     // Lambda's variables and the site's, not the shell's (lambda-env.ts); reading a left-out one warns.
     const workerEnv = containerEnv({
@@ -176,6 +202,7 @@ export class Container {
     workerData.envHints = envHints({ owner: env, functionName: bundle.name, given: workerEnv, notices: this.#options.envNotices, logger: this.#options.logger });
     const worker = new Worker(runtimePath, {
       workerData,
+      ...(link && { transferList: [link.workerPort] }),
       env: workerEnv,
       // The platform's memory limit: V8 kills the isolate (ERR_WORKER_OUT_OF_MEMORY) past it. Node lets a
       // worker's isolate run 16 MB past its limit while it terminates; a young generation larger than that
@@ -198,7 +225,12 @@ export class Container {
     worker.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().trimEnd().split('\n')) logger?.warn(`${prefix} ${line}`);
     });
-    worker.on('message', (message: FromRuntime) => this.#onMessage(message, spawnedMs));
+    worker.on('message', (message: FromRuntime | FromRuntimeClock) => {
+      // A runtime abandoned for a retried init may still speak while it is terminated.
+      if (this.#worker !== worker) return;
+      if (isClockMessage(message)) this.#clockLink?.receive(message);
+      else this.#onMessage(message, spawnedMs);
+    });
     worker.on('error', (error: Error) => {
       this.#lastWorkerError = error;
     });
@@ -226,6 +258,38 @@ export class Container {
     });
   }
 
+  /**
+   * The INIT limit (init-limit.ts) on this container's first init. Past it, the runtime is discarded
+   * and init retried at once for the invocation that is waiting, as Lambda retries it at the first
+   * invocation: the retry counts against the function's timeout, which starts now. Inits after a reset
+   * already run inside an invocation, under its timeout, and are not limited again.
+   */
+  #limitInit(active: Invocation, message: InvokeMessage): void {
+    if (this.#initPhaseStarted) return;
+    this.#initPhaseStarted = true;
+    const clock = this.#options.clock;
+    // On the clock, the limit counts only once the init has caught up with the time and still waits:
+    // a test that advances the clock while a runtime is still booting has not made init slow.
+    const caughtUp = (): Promise<void> => this.#clockLink?.catchUp(clock.now()) ?? Promise.resolve();
+    this.#initWatch = watchInit(clock, this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS, caughtUp, (durationMs) => {
+      this.#initWatch = null;
+      const abandoned = this.#worker;
+      if (this.#active !== active || this.#state !== 'initializing' || !abandoned) return;
+      this.#initReports.set(active, { phase: 'init', status: 'timeout', durationMs });
+      this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${initTimeoutReport(durationMs)}`);
+      this.#worker = null;
+      this.#clockLink?.close();
+      this.#clockLink = undefined;
+      void abandoned.terminate().then(() => {
+        if (this.#active !== active || this.#state === 'stopped' || this.#worker) return;
+        const nowMs = clock.now();
+        active.restartDeadline(nowMs + this.#options.timeoutMs);
+        this.#watchTimeout();
+        this.#spawn(nowMs).postMessage({ ...message, nowMs, deadlineMs: active.deadlineMs });
+      });
+    });
+  }
+
   #thaw(): void {
     Atomics.store(this.#flag, 0, 1);
     Atomics.notify(this.#flag, 0);
@@ -233,6 +297,10 @@ export class Container {
 
   #onMessage(message: FromRuntime, spawnedMs: number): void {
     const active = this.#active;
+    if (message.type === 'ready' || message.type === 'init-error') {
+      this.#initWatch?.();
+      this.#initWatch = null;
+    }
     if (message.type === 'ready') {
       this.#coldStartMs = performance.now() - spawnedMs;
       if (active) active.initDurationMs = message.initDurationMs;
@@ -262,6 +330,7 @@ export class Container {
         // Both in this one synchronous step: the response completes and the container goes back to
         // its pool, so by the time the caller sees the end of the response it is already idle.
         this.#state = 'frozen';
+        this.#clockLink?.frozen();
         this.#lastPendingAtFreeze = message.pendingAtFreeze;
         if (message.final) this.#complete(active, message.final);
         this.#finish(active, message.pendingAtFreeze, undefined, message);
@@ -315,6 +384,8 @@ export class Container {
   #onExit(worker: Worker, code: number): void {
     if (this.#worker !== worker) return;
     this.#worker = null;
+    this.#clockLink?.close();
+    this.#clockLink = undefined;
     if (this.#terminating) return;
     const active = this.#active;
     const error = this.#lastWorkerError;
@@ -339,6 +410,8 @@ export class Container {
    * a timeout.
    */
   #fail(active: Invocation, outcome: InvocationOutcome, error: SerializedError, status: number, body?: { errorMessage: string }): void {
+    this.#initWatch?.();
+    this.#initWatch = null;
     active.markFailed(outcome, `${error.errorType}: ${error.errorMessage}`);
     this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${outcome}: ${error.stack ?? active.errorMessage}`);
     active.respond(errorResponse(status, body ?? error));
@@ -358,6 +431,8 @@ export class Container {
     } finally {
       this.#terminating = null;
       if (this.#worker === worker) this.#worker = null;
+      this.#clockLink?.close();
+      this.#clockLink = undefined;
     }
   }
 
@@ -382,6 +457,8 @@ export class Container {
     };
     if (active.initDurationMs !== undefined) report.initDurationMs = active.initDurationMs;
     if (active.errorMessage !== undefined) report.errorMessage = active.errorMessage;
+    const initReport = this.#initReports.get(active);
+    if (initReport) report.initReport = initReport;
     // Logged before `done` resolves (finish resolves it), after the pool got the container back.
     active.finish(report, rejection, () => {
       if (this.#options.reportLines) this.#logReport(report);

@@ -29,7 +29,8 @@ export interface StreamedHead {
 export class Invocation {
   readonly requestId: string;
   readonly coldStart: boolean;
-  readonly deadlineMs: number;
+  /** Simulator clock time at which it times out (see {@link restartDeadline}). */
+  deadlineMs: number;
   /** performance.now() at dispatch, for the duration of an invocation that never froze. */
   readonly startedMs = performance.now();
   /** A v1 result or an error stays buffered; a v2 response is a web Response (it may stream). Rejects only with SimError. */
@@ -59,6 +60,14 @@ export class Invocation {
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
+  }
+
+  /**
+   * Moves the deadline: when a container's Init phase timed out, Lambda retries init within the
+   * invocation, and the function's timeout runs from the retry (init-limit.ts).
+   */
+  restartDeadline(deadlineMs: number): void {
+    this.deadlineMs = deadlineMs;
   }
 
   /** Whether an answer (or a rejection) went to the caller. */

@@ -2,6 +2,7 @@
  * The messages between the simulator (main thread) and the runtime inside a container (worker thread).
  * Plain data only, so every message survives structured cloning without custom serialisation.
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { BufferedRequest, Geo, HandlerApi, PendingWork } from './api.ts';
 import type { EnvHints } from './runtime-env.ts';
 
@@ -59,6 +60,8 @@ export interface RuntimeWorkerData {
   nodeVersionMajor?: number;
   /** Variables the function does not get and should hear about when it reads one (runtime-env.ts). */
   envHints?: EnvHints;
+  /** ManualClock only: the clock channel (see clock-protocol.ts). */
+  clockPort?: MessagePort;
 }
 
 export interface InvokeMessage {

@@ -10,7 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { promisify } from 'node:util';
-import type { PendingWork } from './api.ts';
+import type { PendingWork, TimerApi } from './api.ts';
 
 /** Work started during module evaluation (the INIT phase) is attributed to this id. */
 export const INIT_REQUEST_ID = 'init';
@@ -27,6 +27,16 @@ export interface TrackerCounts {
   settleWaiters: number;
 }
 
+/**
+ * What the tracker needs of a timer: Node's `Timeout`, or a handle standing for a timer the global
+ * wrappers do not see (`timers/promises`, `AbortSignal.timeout`, a virtual timer). It is pending while
+ * `_destroyed` is not true, and reported at freeze while `hasRef()` holds.
+ */
+export interface TrackedTimer {
+  hasRef(): boolean;
+  readonly _destroyed?: boolean;
+}
+
 /** Below this many tracked timers, scheduling a timer never scans the table for cleared ones. */
 const MIN_TIMER_PRUNE_AT = 64;
 
@@ -37,7 +47,7 @@ const MIN_TIMER_PRUNE_AT = 64;
  * `Number(timer)`), `timer.close()`, and the `clearTimeout` of `node:timers`, which the global
  * wrapper never sees. `hasRef()` is no help: it stays true after a clear.
  */
-function isDestroyed(timer: NodeJS.Timeout): boolean {
+function isDestroyed(timer: TrackedTimer): boolean {
   return field(timer, '_destroyed') === true;
 }
 
@@ -55,7 +65,7 @@ function text(value: unknown): string | undefined {
 export class PendingWorkTracker {
   #invocation = new AsyncLocalStorage<string>();
   #requests = new Map<object, PendingWork>();
-  #timers = new Map<NodeJS.Timeout, PendingWork>();
+  #timers = new Map<TrackedTimer, PendingWork>();
   #settleWaiters = new Set<() => void>();
   /** Scheduling a timer prunes cleared ones once the table reaches this size (amortised: it doubles). */
   #timerPruneAt = MIN_TIMER_PRUNE_AT;
@@ -90,6 +100,17 @@ export class PendingWorkTracker {
   /** Runs `fn` so that every request or timer it starts, even later in callbacks, is attributed to `requestId`. */
   runAs<T>(requestId: string, fn: () => T): T {
     return this.#invocation.run(requestId, fn);
+  }
+
+  /**
+   * Tracks a timer armed by a route the global wrappers do not see, attributed to the invocation
+   * running now. Returns the entry as it will be reported.
+   */
+  trackTimer(timer: TrackedTimer, delayMs: number, timerApi: TimerApi): PendingWork {
+    const entry: PendingWork = { kind: 'timer', delayMs, timerApi, requestId: this.#current() };
+    if (this.#timers.size >= this.#timerPruneAt) this.#pruneTimers();
+    this.#timers.set(timer, entry);
+    return entry;
   }
 
   /** Work in flight right now: unfinished requests and live timers that keep the event loop alive. */
@@ -206,7 +227,8 @@ export class PendingWorkTracker {
     const track = (real: typeof setTimeout | typeof setInterval, once: boolean) =>
       function trackedTimer(callback: unknown, delay?: unknown, ...args: unknown[]): NodeJS.Timeout {
         if (typeof callback !== 'function') return Reflect.apply(real, globalThis, [callback, delay, ...args]) as NodeJS.Timeout;
-        const entry: PendingWork = { kind: 'timer', delayMs: Number(delay) || 0, requestId: current() };
+        const timerApi: TimerApi = once ? 'setTimeout' : 'setInterval';
+        const entry: PendingWork = { kind: 'timer', delayMs: Number(delay) || 0, timerApi, requestId: current() };
         const run = (...callbackArgs: unknown[]): void => {
           if (once) timers.delete(timer);
           (callback as TimerCallback)(...callbackArgs);

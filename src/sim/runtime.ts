@@ -25,6 +25,7 @@ import { DEFAULT_NODE_VERSION_MAJOR, type RuntimeServices } from './runtime/serv
 import { importBundle, resolveUserFunction, type UserFunction } from './runtime/user-function.ts';
 import { runV1 } from './runtime/v1-invoke.ts';
 import { runV2 } from './runtime/v2-invoke.ts';
+import { installRuntimeTimers } from './runtime-timers.ts';
 
 const data = workerData as RuntimeWorkerData;
 const port = parentPort;
@@ -33,6 +34,7 @@ const freezeFlag = new Int32Array(data.freezeFlag);
 
 const clockDate = installClockDate(data.initNowMs, data.clockFlows);
 const tracker = new PendingWorkTracker();
+const runtimeTime = installRuntimeTimers({ clockDate, tracker, clockFlows: data.clockFlows, clockPort: data.clockPort });
 installNetlifyGlobal();
 installLambdaGlobals();
 installEnvWarnings(data.envHints, data.functionName);
@@ -63,7 +65,9 @@ let carriedOver = new Set<object>();
 
 async function invoke(fn: UserFunction, message: InvokeMessage): Promise<void> {
   const startedMs = performance.now();
-  clockDate.sync(message.nowMs);
+  // Time moves to the clock's; with a ManualClock, timers that came due while frozen fire first.
+  const overdue = runtimeTime.thaw(message.nowMs);
+  if (overdue) await overdue;
   // Thawed. Work carried over from before the last freeze moves first: on the platform its I/O
   // completions are already queued when the environment wakes, so they run as soon as the runtime's
   // event loop gets a turn, alongside (in practice ahead of) the new event. Letting it settle before

@@ -3,10 +3,11 @@
  * pool of containers that behave like Lambda execution environments.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type {
+  ArmedTimer,
   BufferedInvocationResult,
   BufferedRequest,
   Clock,
@@ -22,6 +23,9 @@ import type {
 import { runtimeBundle, type FunctionBundle } from './bundler.ts';
 import { systemClock } from './clock.ts';
 import { Container, type InvocationPayload } from './container.ts';
+import { armedTimers } from './container-clock.ts';
+import { DEFAULT_INIT_TIMEOUT_MS } from './init-limit.ts';
+import { createTmpRoot, sweepStaleTmpRoots } from './tmp-root.ts';
 import { SimError } from './errors.ts';
 import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
 import { DEFAULT_NODE_VERSION_MAJOR, LOCAL_ACCOUNT_ID, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
@@ -36,6 +40,12 @@ export interface SimulatorExtraOptions {
    * its freeze finish before it runs the new handler. Default 2000. See runtime.ts for why.
    */
   thawGraceMs?: number;
+  /**
+   * Lambda's INIT limit: a container's first init (module evaluation) that takes longer fails with
+   * `INIT_REPORT … Status: timeout` and is retried within the invocation, under its timeout. Real
+   * time, and also the clock's with a ManualClock (see docs/virtual-time.md). Default 10_000.
+   */
+  initTimeoutMs?: number;
   /** Where bundles are cached by content hash. Default: `<os tmpdir>/stateful-serverless-sim`. */
   cacheDir?: string;
   /**
@@ -91,6 +101,7 @@ export class Simulator {
   readonly #memoryLimitMb: number;
   readonly #maxConcurrency: number;
   readonly #thawGraceMs: number;
+  readonly #initTimeoutMs: number;
   readonly #env: Record<string, string>;
   readonly #envNotices: Record<string, string>;
   readonly #logger: SimLogger | undefined;
@@ -114,6 +125,7 @@ export class Simulator {
     this.#memoryLimitMb = positive('memoryLimitMb', options.memoryLimitMb, DEFAULTS.memoryLimitMb);
     this.#maxConcurrency = positive('maxConcurrency', options.maxConcurrency, Number.POSITIVE_INFINITY);
     this.#thawGraceMs = positive('thawGraceMs', options.thawGraceMs, DEFAULTS.thawGraceMs);
+    this.#initTimeoutMs = positive('initTimeoutMs', options.initTimeoutMs, DEFAULT_INIT_TIMEOUT_MS);
     this.#env = { ...options.env };
     this.#envNotices = { ...options.envNotices };
     this.#logger = options.logger;
@@ -121,8 +133,10 @@ export class Simulator {
     this.#reportLines = options.reportLines ?? true;
     this.#nodeVersionMajor = nodeVersionMajorOf(options.nodeVersionMajor, this.#env.AWS_LAMBDA_JS_RUNTIME);
     this.#siteId = this.#env.SITE_ID ?? UNLINKED_SITE_ID;
-    // Every container's /tmp lives under one root, so close() can prove it removed them all.
-    this.#tmpRoot = mkdtempSync(path.join(os.tmpdir(), 'sim-containers-'));
+    // Every container's /tmp lives under one root, so close() can prove it removed them all. Roots
+    // that killed runs left behind (their process is dead) go first.
+    sweepStaleTmpRoots();
+    this.#tmpRoot = createTmpRoot();
     const functionsDir = path.resolve(options.functionsDir);
     this.#registry = new FunctionRegistry({
       functionsDir,
@@ -195,6 +209,20 @@ export class Simulator {
     }
     const response = await running.response;
     return { requestId, containerId: container.id, coldStart: running.coldStart, response, done };
+  }
+
+  /**
+   * With a ManualClock: the timers armed inside live containers, earliest due first (those of every
+   * simulator on the same clock). A frozen container's timers are listed too; they fire once it is
+   * thawed after their due time. Empty with the system clock, whose timers are Node's own.
+   */
+  timers(): ArmedTimer[] {
+    return armedTimers(this.#clock).list();
+  }
+
+  /** With a ManualClock: resolves with the first timer armed inside a container (now or later) that matches. */
+  whenTimer(predicate: (timer: ArmedTimer) => boolean = () => true): Promise<ArmedTimer> {
+    return armedTimers(this.#clock).when(predicate);
   }
 
   /** Live containers of every function. */
@@ -294,6 +322,7 @@ export class Simulator {
           // `config.memory` (1024 to 4096 MB on Netlify) sizes this function's containers.
           memoryLimitMb: config.memoryMb ?? this.#memoryLimitMb,
           thawGraceMs: this.#thawGraceMs,
+          initTimeoutMs: this.#initTimeoutMs,
           env: this.#env,
           envNotices: this.#envNotices,
           tmpRoot: this.#tmpRoot,

@@ -110,11 +110,11 @@ describe('send-data and the fire-and-forget bug, seen through /api/collect', () 
     const first = await postJson(`${url}/api/send-data-unawaited`, { n: 1 });
     expect(first).toMatchObject({ status: 200, body: 'OK' });
     const firstId = first.headers.get('x-nf-request-id') ?? '';
-    // The container froze with the request to collect still pending, and the server says so.
+    // The container froze with the request to collect (and its deadline) still pending, and the server says so.
     const warning = await log.waitFor(new RegExp(`froze .* from request ${escape(firstId)};`));
     expect(warning).toMatch(
       new RegExp(
-        `^WARN container (\\S+) froze with 1 pending request \\(POST ${escape(url)}/\\.netlify/functions/collect\\) from request ${escape(firstId)}; it resumes only when \\1 is invoked again$`,
+        `^WARN container (\\S+) froze with 1 pending request \\(POST ${escape(url)}/\\.netlify/functions/collect\\) and 1 pending timer \\(AbortSignal\\.timeout 10000 ms\\) from request ${escape(firstId)}; it resumes only when \\1 is invoked again$`,
       ),
     );
     expect(await items()).toEqual([]);

@@ -139,7 +139,7 @@ describe('PendingWorkTracker inside a long-lived container', () => {
     const pending = startedBy('leaves-work', tracker.snapshot());
     expect(pending).toEqual(
       expect.arrayContaining([
-        { kind: 'timer', delayMs: 30_000, requestId: 'leaves-work' },
+        { kind: 'timer', delayMs: 30_000, timerApi: 'setTimeout', requestId: 'leaves-work' },
         { kind: 'http-request', method: 'GET', url: `${server.url}/hold`, requestId: 'leaves-work' },
       ]),
     );

@@ -278,7 +278,7 @@ describe('freeze, thaw and pending work', () => {
     expect(first.report.pendingAtFreeze).toEqual(
       expect.arrayContaining([
         { kind: 'http-request', method: 'POST', url: `${sink.url}/leaves-work`, requestId: first.result.requestId },
-        { kind: 'timer', delayMs: 30_000, requestId: first.result.requestId },
+        { kind: 'timer', delayMs: 30_000, timerApi: 'setTimeout', requestId: first.result.requestId },
       ]),
     );
     expect(sink.requests).toHaveLength(0); // frozen mid-flight: nothing reached the sink
