@@ -1,5 +1,6 @@
 import { readDeliveryConfig } from './delivery-config.ts';
 import { sendJson, type Delivery } from './outbound-http.ts';
+import { sinkAuthorization } from './sink-auth.ts';
 
 /** Sends one payload; resolves when the destination acknowledged it with a 2xx. */
 export type Deliver = (payload: unknown, idempotencyKey: string) => Promise<Delivery>;
@@ -13,6 +14,7 @@ export type Deliver = (payload: unknown, idempotencyKey: string) => Promise<Deli
  */
 export function deliveryFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): Deliver {
   const config = readDeliveryConfig(env);
+  const authorization = sinkAuthorization(env);
   return (payload, idempotencyKey) =>
     sendJson({
       url: config.destinationUrl,
@@ -22,5 +24,6 @@ export function deliveryFromEnv(env: Readonly<Record<string, string | undefined>
       maxAttempts: config.maxAttempts,
       retryBaseDelayMs: config.retryBaseDelayMs,
       connectTimeoutMs: config.connectTimeoutMs,
+      ...(authorization !== undefined && { authorization }),
     });
 }

@@ -8,6 +8,9 @@ export type ErrorCode =
   | 'NOT_A_JSON_OBJECT'
   | 'PAYLOAD_TOO_LARGE'
   | 'INVALID_IDEMPOTENCY_KEY'
+  | 'UNDELIVERABLE_PAYLOAD' // too deep, not serialisable, or too large once serialised: refused before answering
+  | 'UNAUTHORIZED' // SINK_TOKEN is set and the request does not carry it
+  | 'FORBIDDEN' // an operation refused outright (collect's DELETE in production without a token)
   | 'DESTINATION_REFUSED'
   | 'DESTINATION_UNREACHABLE'
   | 'DEADLINE_EXCEEDED'

@@ -9,6 +9,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   NOT_A_JSON_OBJECT: 400,
   PAYLOAD_TOO_LARGE: 413,
   INVALID_IDEMPOTENCY_KEY: 400,
+  UNDELIVERABLE_PAYLOAD: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   DESTINATION_REFUSED: 502,
   DESTINATION_UNREACHABLE: 502,
   DEADLINE_EXCEEDED: 504,
@@ -48,6 +51,7 @@ export function describeError(error: unknown): { status: number; body: ErrorBody
 function errorHeaders(status: number, options: ErrorResponseOptions): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (status === 405 && options.allow) headers.allow = options.allow.join(', ');
+  if (status === 401) headers['www-authenticate'] = 'Bearer';
   return headers;
 }
 

@@ -19,6 +19,8 @@ export interface SendJsonOptions {
   retryBaseDelayMs: number;
   /** How long to wait for a TCP (and TLS) connection, for the shared agent. */
   connectTimeoutMs: number;
+  /** Sent as `Authorization` on every attempt (the sink's `Bearer <SINK_TOKEN>`), when set. */
+  authorization?: string;
   /** Dispatcher to use instead of the shared keep-alive agent. */
   dispatcher?: Dispatcher;
 }
@@ -93,7 +95,7 @@ export async function sendJson(options: SendJsonOptions): Promise<Delivery> {
         throw deadlineExceeded(options.deadlineMs, attempt - 1);
       }
     }
-    last = await attemptOnce(dispatcher, target, body, options.idempotencyKey, deadline);
+    last = await attemptOnce(dispatcher, target, body, options.idempotencyKey, deadline, options.authorization);
     if (last.kind === 'delivered') {
       return { status: last.status, attempts: attempt, idempotencyKey: options.idempotencyKey };
     }
@@ -115,6 +117,7 @@ async function attemptOnce(
   body: string,
   idempotencyKey: string,
   deadline: AbortSignal,
+  authorization: string | undefined,
 ): Promise<AttemptOutcome> {
   try {
     const res = await requestVia(dispatcher, {
@@ -125,6 +128,7 @@ async function attemptOnce(
         'content-type': 'application/json',
         'idempotency-key': idempotencyKey,
         'user-agent': 'stateful-serverless/0.1',
+        ...(authorization !== undefined && { authorization }),
       },
       body,
       signal: deadline,
@@ -132,7 +136,9 @@ async function attemptOnce(
     // Drain the answer so the keep-alive socket can be reused; its content is not needed.
     await res.body.dump();
     if (res.statusCode >= 200 && res.statusCode < 300) return { kind: 'delivered', status: res.statusCode };
-    return { kind: 'refused', status: res.statusCode, retryable: res.statusCode >= 500 };
+    // 429 is "not now" (a throttled collect, or the local server's concurrency queue full): as safe to
+    // retry as a 5xx, since the Idempotency-Key stores a repeat once.
+    return { kind: 'refused', status: res.statusCode, retryable: res.statusCode >= 500 || res.statusCode === 429 };
   } catch (error) {
     const code = errorCode(error);
     return { kind: 'connection-error', detail: code ?? 'error', retryable: code !== undefined && RETRYABLE_ERROR_CODES.has(code) };

@@ -4,7 +4,12 @@ export type ServerErrorCode =
   | 'FUNCTION_NOT_FOUND' // /.netlify/functions/<name> names no function
   | 'METHOD_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE' // request body over the 6 MB buffered-payload limit
-  | 'BAD_REQUEST'
+  | 'BAD_REQUEST' // a request target that is not a URL path
+  | 'MALFORMED_REQUEST' // the HTTP parser refused the request (bad framing, control bytes, bad Content-Length, CL+TE)
+  | 'HEADERS_TOO_LARGE' // request line and headers over Node's 16 KiB limit
+  | 'REQUEST_TIMEOUT' // headers or body not received within the server's bounds
+  | 'SIM_NOT_EXPOSED' // /__sim/* asked by a client that is not on this machine, without SIM_EXPOSE=1
+  | 'THROTTLED' // the function's concurrency limit is reached and its queue is full
   | 'SERVER_CLOSING' // shutdown in progress: in-flight requests finish, new ones are refused
   | 'BUNDLE_FAILED'
   | 'INTERNAL_ERROR'
@@ -34,6 +39,11 @@ const statusByCode: Record<ServerErrorCode, number> = {
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   BAD_REQUEST: 400,
+  MALFORMED_REQUEST: 400,
+  HEADERS_TOO_LARGE: 431,
+  REQUEST_TIMEOUT: 408,
+  SIM_NOT_EXPOSED: 403,
+  THROTTLED: 429,
   SERVER_CLOSING: 503,
   BUNDLE_FAILED: 500,
   INTERNAL_ERROR: 500,

@@ -3,8 +3,9 @@
  *
  * Environment: PORT (default 8888), HOST (default 127.0.0.1), and SIM_IDLE_TIMEOUT_MS, SIM_TIMEOUT_MS,
  * SIM_MAX_CONCURRENCY for the simulator (see settings.ts); the CLI reads them, with its flags on top.
- * SIGINT/SIGTERM drain in-flight requests, stop every container, remove temp dirs and exit 0;
- * a second signal stops at once.
+ * SIGINT/SIGTERM run the shutdown sequence in shutdown.ts (bounded; docs/reliability.md). The
+ * hardening knobs come from the environment (http-settings.ts: SIM_EXPOSE, SIM_FUNCTION_CONCURRENCY,
+ * SIM_QUEUE_LENGTH, SIM_SHUTDOWN_GRACE_MS).
  *
  * package.json runs the CLI as `node --max-semi-space-size=8 src/cli/main.ts serve`. Under thousands of
  * requests a second V8 grew this thread's young generation to about 130 MB of garbage-in-waiting
@@ -17,7 +18,10 @@ import type { Site } from '../site/site.ts';
 import { countryGeo } from './country-geo.ts';
 import { BatchedLog } from './log-sink.ts';
 import { publicPaths } from './routes.ts';
+import { readHttpSettings } from './http-settings.ts';
+import { defaultShutdownGraceMs } from './server.ts';
 import type { ServerSettings } from './settings.ts';
+import { installShutdown } from './shutdown.ts';
 import { startLocalServer, type RunningLocalServer } from './start.ts';
 
 // Batched (see log-sink.ts): three lines per request, each a blocking write, were a sixth of the
@@ -58,48 +62,12 @@ export interface ServeConfig {
 /** Serves `config.site` until SIGINT/SIGTERM; sets `process.exitCode`. */
 export async function serve(config: ServeConfig): Promise<void> {
   let running: RunningLocalServer | undefined;
-  let stopRequested: NodeJS.Signals | undefined;
-  let stoppingSinceMs: number | undefined;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (!running) {
-      // Still bundling: stop as soon as there is something to stop, so temp dirs are still removed.
-      stopRequested = signal;
-      return;
-    }
-    const current = running;
-    if (stoppingSinceMs !== undefined) {
-      // `when-exit` (loaded by @netlify/blobs/server through `atomically`) listens once for each signal
-      // and re-raises it with process.kill(process.pid, signal), so one Ctrl-C arrives here twice within
-      // a few milliseconds. Only a repeat a person could have typed means "stop at once".
-      if (Date.now() - stoppingSinceMs < 1000) return;
-      logger.warn(`${signal} again: stopping at once`);
-      void current.destroy().finally(() => process.exit(1));
-      return;
-    }
-    stoppingSinceMs = Date.now();
-    logger.info(`${signal}: draining in-flight requests, then stopping every container`);
-    current.close().then(
-      () => {
-        logger.info('stopped');
-        process.exitCode = 0;
-        // Nothing should be left to keep the process alive. If something is, say so instead of hanging;
-        // unref'd, so this timer itself never delays a clean exit.
-        setTimeout(() => {
-          logger.warn(`still running 5 s after shutdown: ${process.getActiveResourcesInfo().join(', ')}`);
-          process.exit(1);
-        }, 5000).unref();
-      },
-      (error: unknown) => {
-        logger.warn(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-
+  let graceMs = defaultShutdownGraceMs;
+  const shutdown = installShutdown({ logger });
   try {
     const { port, host, ...simulator } = config.settings;
+    const http = readHttpSettings(process.env);
+    graceMs = http.shutdownGraceMs ?? graceMs;
     running = await startLocalServer({
       site: config.site,
       port,
@@ -108,6 +76,7 @@ export async function serve(config: ServeConfig): Promise<void> {
       watch: config.watch,
       runSchedules: config.runSchedules,
       ...(config.country !== undefined && { geo: countryGeo(config.country) }),
+      http,
       simulator,
     });
   } catch (error) {
@@ -117,11 +86,10 @@ export async function serve(config: ServeConfig): Promise<void> {
     logger.flush();
     process.stderr.write(`error: ${message}\n`);
     process.exitCode = 1;
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    shutdown.uninstall();
     return;
   }
   logger.flush();
   process.stdout.write(`${banner(running)}\n`);
-  if (stopRequested !== undefined) stop(stopRequested);
+  shutdown.running(running, graceMs);
 }

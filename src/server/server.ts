@@ -1,16 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { BufferedInvocationResult, BufferedRequest, Clock, ContainerSnapshot, FunctionInfo, Geo, InvocationReport, InvokeOptions, SimLogger } from '../sim/api.ts';
 import { systemClock } from '../sim/index.ts';
+import { ConcurrencyGate } from './concurrency-gate.ts';
 import { ServerError, fromSimulatorError } from './errors.ts';
 import { formatEnd, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
 import type { RedirectRule } from '../site/redirects.ts';
+import { describeParserError, rawErrorResponse, type ParserError } from './parse-errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { clientIp, ClientGoneError, readBody, requestHeaders } from './request.ts';
 import { drain, sendError, sendJson, writeBuffered, writeResponse } from './response.ts';
 import { RouteTable, type RouteTableOptions } from './routes.ts';
 import { nextRun, ScheduleRunner, scheduledAnswer, scheduledRequest } from './scheduled.ts';
-import { isWildcard, parseTarget, publicUrl, urlHost } from './url.ts';
+import { isOwnConnection } from './own-connections.ts';
+import { isLoopback, isWildcard, parseTarget, publicUrl, simAccessAllowed, urlHost } from './url.ts';
 
 /**
  * The part of the simulator facade (`src/sim/index.ts`) the server uses. The server depends on this
@@ -24,6 +27,36 @@ export interface SimulatorPort {
   close(): Promise<void>;
   destroy(): Promise<void>;
 }
+
+/**
+ * How long the server waits on a client. Every bound is what keeps one slow or stalled client from
+ * holding the server, or its shutdown, for Node's defaults (300 s for a request, none for a body).
+ */
+export interface HttpTimeouts {
+  /** Request line and headers must arrive within this. Default 10 000 (Node: 60 000). Answered 408. */
+  headersMs: number;
+  /** The whole request, body included, must arrive within this. Default 30 000 (Node: 300 000). Answered 408. */
+  requestMs: number;
+  /** An idle keep-alive connection is closed after this. Default 5 000 (Node's default). */
+  keepAliveMs: number;
+  /**
+   * After refusing a body (413, or a shutdown 503) the server reads and discards what the client is
+   * still sending for at most this long, then closes: answering and closing at once with unread bytes
+   * queued makes the kernel send a reset, and the client loses the answer (EPIPE). Default 2 000.
+   */
+  lingerMs: number;
+  /** ...and at most this many bytes. Default 16 MiB. */
+  lingerMaxBytes: number;
+}
+
+/** The defaults of {@link HttpTimeouts} (docs/reliability.md). */
+export const defaultHttpTimeouts: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  keepAliveMs: 5_000,
+  lingerMs: 2_000,
+  lingerMaxBytes: 16 * 1024 * 1024,
+};
 
 /** Options for {@link LocalServer.start}. */
 export interface LocalServerOptions {
@@ -50,17 +83,50 @@ export interface LocalServerOptions {
   hasStaticFile?: (pathname: string) => boolean;
   /** Geolocation for requests without an `x-nf-geo` header (`--country`); default netlify dev's mock location. */
   geo?: Geo;
+  /** Client bounds; each field defaults to {@link defaultHttpTimeouts}. */
+  timeouts?: Partial<HttpTimeouts>;
+  /** Serve `/__sim/*` to clients beyond this machine (SIM_EXPOSE=1). Default false: loopback clients only. */
+  exposeSim?: boolean;
+  /** Invocations of one function running at once; see concurrency-gate.ts. Default {@link defaultFunctionConcurrency}. */
+  functionConcurrency?: number;
+  /** Requests of one function waiting for a slot before 429. Default {@link defaultQueueLength}. */
+  queueLength?: number;
+  /** How long close() lets in-flight and waitUntil work finish before stopping it. Default {@link defaultShutdownGraceMs}. */
+  shutdownGraceMs?: number;
 }
 
 /** Netlify's buffered request payload limit for synchronous functions (docs/platform-facts.md#netlify-functions). */
 export const defaultMaxBodyBytes = 6 * 1024 * 1024;
 
+/**
+ * Containers of one function running at once. Measured by bench/container-rss.ts (docs/reliability.md):
+ * a container costs 15 to 20 MiB of RSS; a burst of 500 requests to send-data-wait-until (which calls
+ * collect) peaked at +640 MiB with 16, +1,180 MiB with 32, in the same time (2 cores), while without a
+ * limit 150 requests alone made 109 containers, +1,820 MiB, and took twice as long.
+ */
+export const defaultFunctionConcurrency = 16;
+
+/** Requests of one function waiting for a container before the server answers 429. */
+export const defaultQueueLength = 1000;
+
+/** How long shutdown waits for in-flight requests and waitUntil work. */
+export const defaultShutdownGraceMs = 10_000;
+
 const silentLogger: SimLogger = { info: () => undefined, warn: () => undefined };
+
+/**
+ * Where a request comes from: a client, or a container of this server calling its own site (told apart
+ * only while shutdown drains; see own-connections.ts).
+ */
+type Origin = 'outside' | 'own';
 
 /**
  * A thin adapter from node:http to the container simulator: Netlify-style routing in, the simulator's
  * web `Response` streamed out, Lambda-style logs on the side. All platform behaviour (containers,
  * freeze, v1 event mapping) lives in the simulator; this class only speaks HTTP.
+ *
+ * Shutdown refuses outside requests at once but keeps serving the containers' own calls to the site
+ * (a waitUntil delivery to collect) until the simulator's work has drained.
  */
 export class LocalServer {
   #server: Server;
@@ -69,9 +135,18 @@ export class LocalServer {
   #redirects: readonly RedirectRule[];
   #logger: SimLogger;
   #maxBodyBytes: number;
+  #timeouts: HttpTimeouts;
+  #exposeSim: boolean;
+  #gate: ConcurrencyGate;
+  #shutdownGraceMs: number;
   #url: string;
   #inFlight = new Set<Promise<void>>();
+  /** Invocations whose container has not frozen yet (a v2 answer goes out before its waitUntil work ends). */
+  #running = new Set<Promise<unknown>>();
+  /** Requests still receiving their body: nothing acknowledged yet; outside ones are cut at shutdown. */
+  #receiving = new Map<() => void, Socket>();
   #nextRequestNumber = 1;
+  #draining = false;
   #closing: Promise<void> | undefined;
   #refreshing: Promise<string[]> = Promise.resolve([]);
   #routeOptions: RouteTableOptions;
@@ -85,18 +160,34 @@ export class LocalServer {
     routes: RouteTable;
     redirects: readonly RedirectRule[];
     logger: SimLogger;
-    maxBodyBytes: number;
+    options: LocalServerOptions;
+    timeouts: HttpTimeouts;
     url: string;
     routeOptions: RouteTableOptions;
     clock: Clock;
     geo: Geo | undefined;
   }) {
+    const { options } = init;
     this.#server = init.server;
     this.#simulator = init.simulator;
     this.#routes = init.routes;
     this.#redirects = init.redirects;
     this.#logger = init.logger;
-    this.#maxBodyBytes = init.maxBodyBytes;
+    this.#maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+    this.#timeouts = init.timeouts;
+    this.#exposeSim = options.exposeSim ?? false;
+    this.#shutdownGraceMs = options.shutdownGraceMs ?? defaultShutdownGraceMs;
+    const limit = options.functionConcurrency ?? defaultFunctionConcurrency;
+    const maxQueued = options.queueLength ?? defaultQueueLength;
+    this.#gate = new ConcurrencyGate({
+      limit,
+      maxQueued,
+      onFirstLimit: (name) =>
+        this.#logger.warn(
+          `${name} reached ${limit} concurrent invocations: further requests to a function at its limit wait in a queue (up to ${maxQueued}, then 429 like Lambda throttling). ` +
+            `Set SIM_FUNCTION_CONCURRENCY to change it: every concurrent invocation is a container (a worker thread of about 18 MiB), so an unbounded burst of 500 requests would take about 9 GiB (docs/reliability.md)`,
+        ),
+    });
     this.#url = init.url;
     this.#routeOptions = init.routeOptions;
     this.#clock = init.clock;
@@ -110,6 +201,8 @@ export class LocalServer {
   static async start(options: LocalServerOptions): Promise<LocalServer> {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? 8888;
+    const timeouts: HttpTimeouts = { ...defaultHttpTimeouts, ...options.timeouts };
+    const logger = options.logger ?? silentLogger;
     // Requests that arrive between listen() and the simulator being ready wait for it.
     let instance: LocalServer | undefined;
     let resolveReady: (server: LocalServer) => void = () => undefined;
@@ -119,7 +212,7 @@ export class LocalServer {
       rejectReady = reject;
     });
     ready.catch(() => undefined);
-    const server = createServer((req, res) => {
+    const server = httpServer(timeouts, (req, res) => {
       if (instance) instance.#accept(req, res);
       else void ready.then((s) => s.#accept(req, res), () => res.destroy());
     });
@@ -134,6 +227,12 @@ export class LocalServer {
     // Containers call the server by IP: on a wildcard bind, "localhost" may resolve to an address
     // family the socket does not listen on.
     const selfUrl = isWildcard(host) ? `http://127.0.0.1:${address.port}` : url;
+    if (!isLoopback(host)) {
+      logger.warn(
+        `listening on ${host}, beyond this machine: anyone who can reach port ${address.port} can call every function` +
+          (options.exposeSim ? ', and /__sim/* (SIM_EXPOSE=1) shows pending request URLs and bundle hashes' : '; /__sim/* stays loopback-only (SIM_EXPOSE=1 opens it)'),
+      );
+    }
     let simulator: SimulatorPort | undefined;
     try {
       simulator = await options.createSimulator({ URL: selfUrl });
@@ -145,18 +244,7 @@ export class LocalServer {
       };
       const functions = await simulator.functions();
       const routes = new RouteTable(functions, redirects, routeOptions);
-      instance = new LocalServer({
-        server,
-        simulator,
-        routes,
-        redirects,
-        logger: options.logger ?? silentLogger,
-        maxBodyBytes: options.maxBodyBytes ?? defaultMaxBodyBytes,
-        url,
-        routeOptions,
-        clock,
-        geo: options.geo,
-      });
+      instance = new LocalServer({ server, simulator, routes, redirects, logger, options, timeouts, url, routeOptions, clock, geo: options.geo });
       if (options.runSchedules === true) instance.#startSchedules(functions);
       resolveReady(instance);
       return instance;
@@ -195,6 +283,19 @@ export class LocalServer {
   /** Routing notes (redirects or paths not served) for the startup log. */
   get skippedRoutes(): readonly string[] {
     return this.#routes.skipped;
+  }
+
+  /**
+   * What the server holds right now: public requests still receiving their body, requests being
+   * handled, and invocations whose container has not frozen yet (waitUntil work included).
+   */
+  get load(): { receiving: number; handling: number; running: number } {
+    return { receiving: this.#receiving.size, handling: this.#inFlight.size, running: this.#running.size };
+  }
+
+  /** The burst policy in force: per-function concurrency and queue length. */
+  get concurrency(): { limit: number; maxQueued: number } {
+    return { limit: this.#gate.limit, maxQueued: this.#gate.maxQueued };
   }
 
   /**
@@ -245,26 +346,61 @@ export class LocalServer {
   }
 
   /**
-   * Graceful shutdown: stops accepting connections, lets in-flight requests finish (their responses
-   * included), then closes the simulator, which drains containers (waitUntil work too) and removes
-   * their temp dirs. Idempotent.
+   * Graceful shutdown that loses nothing acknowledged, in this order:
+   * 1. Outside requests are refused: a new one gets 503 SERVER_CLOSING (connection closed), and so
+   *    does one still sending its body (never acknowledged). Idle connections are closed.
+   * 2. Requests already invoked finish, responses included, and every invocation runs until its
+   *    container froze (waitUntil work included). The containers' own calls to the site (send-data
+   *    delivering to collect) are still served meanwhile, so that work can complete.
+   * 3. After `graceMs` (default 10 s) whatever still runs is stopped, with a WARN per container for the
+   *    work that dies with it, and the simulator is closed (frozen containers' pending work is listed
+   *    the same way).
+   * Idempotent; resolves when the listener is closed. Never waits on a container thread blocked in
+   * native code (those are terminated in the background).
    */
-  close(): Promise<void> {
+  close(graceMs = this.#shutdownGraceMs): Promise<void> {
     this.#schedules?.close();
-    this.#closing ??= (async () => {
-      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-      this.#server.closeIdleConnections();
-      while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
-      await this.#simulator.close();
-      this.#server.closeAllConnections();
-      await closed;
-    })();
+    this.#closing ??= this.#shutdown(graceMs);
     return this.#closing;
+  }
+
+  async #shutdown(graceMs: number): Promise<void> {
+    this.#draining = true;
+    this.#server.closeIdleConnections();
+    for (const [cut, socket] of [...this.#receiving]) if (!isOwnConnection(socket)) cut();
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMs);
+    });
+    const drained = (async (): Promise<'drained'> => {
+      // New work can start while waiting (a waitUntil delivery invokes collect): loop until none is left.
+      while (this.#inFlight.size > 0 || this.#running.size > 0) {
+        await Promise.race([Promise.allSettled([...this.#inFlight, ...this.#running]), graceOver]);
+        if (Date.now() - started >= graceMs) break;
+      }
+      return 'drained';
+    })();
+    const outcome = await Promise.race([drained, graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'timeout' || this.#inFlight.size > 0 || this.#running.size > 0) {
+      this.#logger.warn(
+        `shutdown grace of ${graceMs} ms is over with ${this.#inFlight.size} request(s) and ${this.#running.size} invocation(s) still running: stopping them (their containers are listed below)`,
+      );
+      await this.#simulator.destroy();
+    } else {
+      this.#logger.info(`drained in ${Date.now() - started} ms: stopping every container`);
+      await this.#simulator.close();
+    }
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeAllConnections();
+    await closed;
   }
 
   /** Stops at once: drops connections and destroys every container. */
   async destroy(): Promise<void> {
     this.#schedules?.close();
+    this.#draining = true;
     this.#closing ??= Promise.resolve();
     this.#server.close();
     this.#server.closeAllConnections();
@@ -286,9 +422,8 @@ export class LocalServer {
     // A client that hangs up mid-request must not take the server down: errors on its socket end here.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
-    if (this.#closing) {
-      res.setHeader('connection', 'close');
-      sendError(res, 'SERVER_CLOSING', 'the server is shutting down');
+    if (this.#draining && this.#origin(req) === 'outside') {
+      this.#refuse(req, res, 'SERVER_CLOSING', 'the server is shutting down');
       return;
     }
     let url: URL;
@@ -297,6 +432,12 @@ export class LocalServer {
     } catch {
       sendError(res, 'BAD_REQUEST', 'the request target is not a valid URL path');
       return;
+    }
+    if (url.pathname === '/__sim' || url.pathname.startsWith('/__sim/')) {
+      if (!simAccessAllowed(req.socket.remoteAddress, this.#exposeSim)) {
+        sendError(res, 'SIM_NOT_EXPOSED', '/__sim/* answers clients on this machine only; start the server with SIM_EXPOSE=1 to open it');
+        return;
+      }
     }
     const route = this.#routes.match(url.pathname, { method: req.method ?? 'GET', ip: clientIp(req), domain: url.hostname });
     if (route.kind === 'not-found') {
@@ -320,22 +461,58 @@ export class LocalServer {
     await this.#invoke(route.name, url, req, res, route.params);
   }
 
+  /**
+   * Answers an error to a request whose body may still be arriving, then reads and discards what is
+   * left of it (bounded in bytes and time) before closing, so the client gets the answer instead of a
+   * reset.
+   */
+  #refuse(req: IncomingMessage, res: ServerResponse, code: 'SERVER_CLOSING' | 'PAYLOAD_TOO_LARGE', message: string): void {
+    if (!req.complete) lingerAndClose(req, res, this.#timeouts);
+    else res.shouldKeepAlive = false;
+    sendError(res, code, message);
+  }
+
+  /** Only asked while draining: the check reads /proc, and before shutdown every request is served alike. */
+  #origin(req: IncomingMessage): Origin {
+    return isOwnConnection(req.socket) ? 'own' : 'outside';
+  }
+
   async #invoke(name: string, url: URL, req: IncomingMessage, res: ServerResponse, params?: Record<string, string>): Promise<void> {
     const method = req.method ?? 'GET';
     let body: Uint8Array | null = null;
     if (method !== 'GET' && method !== 'HEAD') {
+      // An outside request still receiving its body when shutdown starts was never acknowledged: it is
+      // refused (503) rather than waited for.
+      let cut: () => void = () => undefined;
+      const shutdown = new Promise<'cut'>((resolve) => (cut = () => resolve('cut')));
+      this.#receiving.set(cut, req.socket);
       try {
-        body = await readBody(req, this.#maxBodyBytes);
+        const received = await Promise.race([readBody(req, this.#maxBodyBytes), shutdown]);
+        if (received === 'cut') {
+          this.#refuse(req, res, 'SERVER_CLOSING', 'the server is shutting down');
+          return;
+        }
+        body = received;
       } catch (error) {
         if (error instanceof ClientGoneError) return;
         if (error instanceof ServerError && error.code === 'PAYLOAD_TOO_LARGE') {
-          // Stop reading the rest of an oversized upload: answer, then close this connection.
-          res.setHeader('connection', 'close');
-          sendError(res, error.code, error.message);
+          this.#refuse(req, res, error.code, error.message);
           return;
         }
         throw error;
+      } finally {
+        this.#receiving.delete(cut);
       }
+    }
+    let release: () => void;
+    try {
+      const slot = this.#gate.acquire(name);
+      release = typeof slot === 'function' ? slot : await slot;
+    } catch (error) {
+      if (!(error instanceof ServerError)) throw error;
+      res.setHeader('retry-after', '1');
+      sendError(res, error.code, error.message);
+      return;
     }
     const requestId = `r${this.#nextRequestNumber++}`;
     // Handed over as it arrived (no web Request in between): the simulator maps it for the function.
@@ -354,14 +531,22 @@ export class LocalServer {
         ...((params !== undefined || geo !== undefined) && { context: { ...(params !== undefined && { params }), ...(geo !== undefined && { geo }) } }),
       });
     } catch (error) {
+      release();
       const mapped = fromSimulatorError(error);
-      this.#logger.warn(`${requestId} ${name} was not invoked: ${mapped.code}: ${mapped.message}`);
+      this.#logger.warn(`${requestId} ${name} got no answer: ${mapped.code}: ${mapped.message}`);
       sendError(res, mapped.code, mapped.message);
       return;
     }
+    // The slot is held until the container froze: that is when it is free for the next request.
+    const running = result.done.then((report) => {
+      release();
+      return report;
+    });
+    this.#running.add(running);
+    void running.then(() => this.#running.delete(running));
     if (nextRunMs !== undefined) {
       // A scheduled function called over HTTP: netlify dev's note instead of its response (scheduled.ts).
-      const report = await result.done;
+      const report = await running;
       this.#logReport(report);
       const { response } = result;
       const status = response.status;
@@ -377,9 +562,9 @@ export class LocalServer {
       // the log read in order (END, REPORT and any "froze with pending work" warning before the client
       // has its answer) and guarantees that a client calling again at once finds the container free.
       // v2 answers are not held: they may stream, and waitUntil work runs after the response is sent.
-      this.#logReport(await result.done);
+      this.#logReport(await running);
     } else {
-      void result.done.then((report) => this.#logReport(report));
+      void running.then((report) => this.#logReport(report));
     }
     const { response } = result;
     if (response instanceof Response) await writeResponse(response, res, requestId, method === 'HEAD');
@@ -438,6 +623,77 @@ export class LocalServer {
     }
     return report;
   }
+}
+
+/** A node:http server with the client bounds set and parser refusals answered in JSON. */
+function httpServer(timeouts: HttpTimeouts, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const server = createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      keepAliveTimeout: timeouts.keepAliveMs,
+      // Node checks the two timeouts above only this often (default 30 s): a bound of 10 s checked
+      // every 30 s would be a bound of 40 s.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(timeouts.headersMs / 2))),
+    },
+    handler,
+  );
+  server.on('clientError', (error: ParserError & Error, socket: Socket) => onClientError(error, socket));
+  return server;
+}
+
+/**
+ * A request the parser refused (or that timed out) never reaches a handler: answer it here, in the
+ * same JSON as every other error, then close (the parser cannot find the next request's start).
+ */
+function onClientError(error: ParserError, socket: Socket): void {
+  // The client is gone already: there is no one to answer.
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  // A response already under way on this connection (the parser failed in a body while it was being
+  // answered) cannot get a second head: cut the connection, as Node does.
+  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (current?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  socket.end(rawErrorResponse(describeParserError(error)));
+  // Whatever the client still sends after an error is not parsed any more; a client that does not
+  // close its side is dropped shortly after.
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}
+
+/**
+ * The lingering close for a request answered before its body was read: the answer goes out with
+ * `Connection: close` and a FIN (a half-close), and the server keeps reading and dropping the body for
+ * at most `lingerMs` and `lingerMaxBytes` before it closes the socket. Closing at once, with unread
+ * bytes in the receive queue, makes the kernel send a reset, and a client still uploading (Node's
+ * fetch posting 7 MB) then gets EPIPE or ECONNRESET instead of the answer already sent.
+ */
+function lingerAndClose(req: IncomingMessage, res: ServerResponse, timeouts: HttpTimeouts): void {
+  const socket = req.socket;
+  res.shouldKeepAlive = false;
+  // node:http closes a `Connection: close` response's socket with destroySoon(), a full close once the
+  // answer is written. Only this socket's is replaced, by a half-close: the client still reads the
+  // answer, and its remaining upload is read here instead of reset.
+  (socket as Socket & { destroySoon?: () => void }).destroySoon = () => socket.end();
+  let discardedBytes = 0;
+  const close = (): void => {
+    clearTimeout(timer);
+    req.off('data', onData);
+    socket.destroy();
+  };
+  const onData = (chunk: Buffer): void => {
+    discardedBytes += chunk.length;
+    if (discardedBytes > timeouts.lingerMaxBytes) close();
+  };
+  const timer = setTimeout(close, timeouts.lingerMs);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  req.on('data', onData);
+  req.resume();
 }
 
 const containersPathLabel = '/__sim/containers';

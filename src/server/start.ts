@@ -4,6 +4,7 @@ import type { Clock, FunctionInfo, Geo, SimLogger, SimulatorOptions } from '../s
 import { envNotices, platformEnv, platformNames } from '../site/platform-env.ts';
 import { unservedReason, type RedirectRule } from '../site/redirects.ts';
 import { resolveSite, type Site } from '../site/site.ts';
+import type { HttpSettings } from './http-settings.ts';
 import { LocalServer } from './server.ts';
 import { SiteWatcher, type ChangeBatch } from './site-watcher.ts';
 
@@ -28,6 +29,8 @@ export interface StartLocalServerOptions {
   watch?: boolean;
   /** Fire scheduled functions on the clock (`--run-schedules`), which netlify dev never does. Default false. */
   runSchedules?: boolean;
+  /** The server's hardening knobs (SIM_EXPOSE, concurrency and queue, shutdown grace): see http-settings.ts. */
+  http?: HttpSettings;
   /** Where requests without an `x-nf-geo` header come from (`--country`). Default netlify dev's mock location. */
   geo?: Geo;
   /** Simulator settings beyond the defaults (idle timeout, concurrency limit, ...). */
@@ -82,6 +85,7 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
       ...(options.port !== undefined && { port: options.port }),
       ...(options.host !== undefined && { host: options.host }),
       redirects: servedRedirects(site),
+      ...options.http,
       ...(logger !== undefined && { logger }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.runSchedules !== undefined && { runSchedules: options.runSchedules }),

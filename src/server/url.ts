@@ -14,6 +14,14 @@ export function isLoopback(address: string): boolean {
   return plain === '::1' || plain === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(plain);
 }
 
+/**
+ * Whether `/__sim/*` answers a client at `remoteAddress`. It shows pending request URLs and bundle
+ * hashes, so by default only this machine may see it; `exposed` (SIM_EXPOSE=1) opens it to all.
+ */
+export function simAccessAllowed(remoteAddress: string | undefined, exposed: boolean): boolean {
+  return exposed || isLoopback(remoteAddress ?? '');
+}
+
 /** A host as it appears in a URL: wildcard addresses become localhost, IPv6 gets brackets. */
 export function urlHost(host: string): string {
   if (isWildcard(host)) return 'localhost';

@@ -23,6 +23,20 @@ import { DEFAULT_NODE_VERSION_MAJOR } from './platform-defaults.ts';
 import { OutOfMemoryError, RuntimeExitError, TimeoutError, type PlatformError } from './platform-errors.ts';
 import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
 
+/** How long stop() waits for a container's thread before leaving it to end in the background (real ms). */
+export const stopWaitMs = 1_000;
+
+/** Threads of stopped or reset containers that have not ended yet. */
+const lingeringThreads = new Set<Promise<void>>();
+
+/**
+ * How many container threads were detached (stopped, or reset after a timeout or crash) and have not
+ * ended yet: a thread blocked in native code ends only when that call returns.
+ */
+export function lingeringThreadCount(): number {
+  return lingeringThreads.size;
+}
+
 /** Everything a container needs from the simulator. */
 export interface ContainerOptions {
   id: string;
@@ -81,8 +95,6 @@ export class Container {
   #coldStartMs = 0;
   #lastEndedAtMs: number;
   #lastPendingAtFreeze: PendingWork[] = [];
-  /** Set while the simulator itself terminates the worker, so its exit is not mistaken for a crash. */
-  #terminating: Promise<unknown> | null = null;
   #lastWorkerError: Error | null = null;
   /** Cancels the armed timeout watch (see #watchTimeout); null when none is armed. */
   #timeoutWatch: (() => void) | null = null;
@@ -134,7 +146,14 @@ export class Container {
     const clock = this.#options.clock;
     const coldStart = this.#worker === null;
     const nowMs = clock.now();
-    const active = new Invocation({ requestId: payload.requestId, coldStart, deadlineMs: nowMs + this.#options.timeoutMs, onFinished });
+    const active = new Invocation({
+      requestId: payload.requestId,
+      coldStart,
+      deadlineMs: nowMs + this.#options.timeoutMs,
+      method: payload.request?.method ?? payload.event?.httpMethod ?? 'GET',
+      url: payload.request?.url ?? payload.event?.rawUrl ?? '',
+      onFinished,
+    });
     this.#active = active;
     this.#watchTimeout();
     const message: InvokeMessage = { type: 'invoke', nowMs, deadlineMs: active.deadlineMs, ...payload };
@@ -150,7 +169,12 @@ export class Container {
     return { coldStart, response: active.response, done: active.done };
   }
 
-  /** Stops the container for good (reaped, drained, destroyed): terminates the worker and removes /tmp. */
+  /**
+   * Stops the container for good (reaped, drained, destroyed): terminates the worker and removes /tmp.
+   * Whatever dies with it (an invocation in flight, requests left pending at its last freeze) gets one
+   * WARN line, as Lambda's Shutdown phase loses that work without a word. Waits at most
+   * {@link stopWaitMs} for the thread: one blocked in native code is left to end in the background.
+   */
   async stop(reason = 'stopped'): Promise<void> {
     if (this.#state === 'stopped' && !this.#worker) return;
     this.#state = 'stopped';
@@ -159,20 +183,71 @@ export class Container {
     this.#timeoutWatch?.();
     this.#timeoutWatch = null;
     const active = this.#active;
+    this.#warnLostWork(reason, active);
     if (active) active.markFailed('crash', `container ${reason} during the invocation`);
     // A frozen container cannot touch its /tmp, so an idle one loses it at once (reaping is then
     // visible on disk the moment the clock passes the idle timeout); a busy one only after it is dead.
     if (!active) rmSync(this.tmpDir, { recursive: true, force: true });
-    await this.#terminate();
-    if (active) {
-      this.#finish(active, [], new SimError('SIMULATOR_CLOSED', `container ${this.id} was ${reason} during the invocation`));
-      rmSync(this.tmpDir, { recursive: true, force: true });
+    if (active) this.#finish(active, [], new SimError('SIMULATOR_CLOSED', `container ${this.id} was ${reason} during the invocation`));
+    const terminated = this.#detachWorker();
+    if (terminated) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), stopWaitMs);
+        timer.unref();
+      });
+      const outcome = await Promise.race([terminated.then(() => 'ended' as const), late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        this.#options.logger?.warn(
+          `[${this.functionName} ${this.id}] its thread did not stop within ${stopWaitMs} ms (blocked in native code?); it ends in the background`,
+        );
+      }
     }
+    if (active) rmSync(this.tmpDir, { recursive: true, force: true });
+  }
+
+  /** One WARN per container listing the work that is lost with it (method, URL, request id). */
+  #warnLostWork(reason: string, active: Invocation | null): void {
+    const lost: string[] = [];
+    if (active) lost.push(`${active.method} ${active.url} (request ${active.requestId}, still running)`);
+    // The last freeze's list: work a frozen container still holds. A busy one thawed it, and it may
+    // have finished since, so it is listed only for a frozen container.
+    if (!active) {
+      for (const work of this.#lastPendingAtFreeze) {
+        lost.push(work.kind === 'timer' ? `timer of ${work.delayMs ?? 0} ms (request ${work.requestId})` : `${work.method ?? '?'} ${work.url ?? '?'} (request ${work.requestId})`);
+      }
+    }
+    if (lost.length === 0) return;
+    this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${reason} with work that is lost with it: ${lost.join('; ')}`);
+  }
+
+  /**
+   * Takes the worker away from this container and terminates it in the background. The container can
+   * start a fresh one at once (a reset environment); nothing waits for this one, since
+   * `worker.terminate()` cannot interrupt a thread blocked in a native call (execFileSync, Atomics.wait
+   * outside the freeze) and would otherwise hold up the answer, the pool and shutdown.
+   */
+  #detachWorker(): Promise<void> | null {
+    const worker = this.#worker;
+    if (!worker) return null;
+    this.#worker = null;
+    this.#clockLink?.close();
+    this.#clockLink = undefined;
+    const terminated = worker.terminate().then(
+      () => undefined,
+      () => undefined,
+    );
+    lingeringThreads.add(terminated);
+    void terminated.then(() => lingeringThreads.delete(terminated));
+    return terminated;
   }
 
   #spawn(initNowMs: number): Worker {
     const { bundle, memoryLimitMb, thawGraceMs, env, runtimePath } = this.#options;
     const spawnedMs = performance.now();
+    // A flag of its own per thread: a detached one still ending must not see this one's thaws.
+    this.#flag = new Int32Array(new SharedArrayBuffer(4));
     // A start is a use: the bundle cache removes least recently used bundles first.
     void touchBundle(bundle.bundlePath);
     Atomics.store(this.#flag, 0, 1);
@@ -382,11 +457,11 @@ export class Container {
   }
 
   #onExit(worker: Worker, code: number): void {
+    // A worker the container detached (stopped or reset) is no longer its own: its exit means nothing.
     if (this.#worker !== worker) return;
     this.#worker = null;
     this.#clockLink?.close();
     this.#clockLink = undefined;
-    if (this.#terminating) return;
     const active = this.#active;
     const error = this.#lastWorkerError;
     const outOfMemory = (error as { code?: unknown } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -416,24 +491,12 @@ export class Container {
     this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${outcome}: ${error.stack ?? active.errorMessage}`);
     active.respond(errorResponse(status, body ?? error));
     active.failBody(new Error(active.errorMessage));
-    void this.#terminate().then(() => {
-      if (this.#state !== 'stopped') this.#state = 'frozen';
-      this.#finish(active, []);
-    });
-  }
-
-  async #terminate(): Promise<void> {
-    const worker = this.#worker;
-    if (!worker) return;
-    this.#terminating = worker.terminate();
-    try {
-      await this.#terminating;
-    } finally {
-      this.#terminating = null;
-      if (this.#worker === worker) this.#worker = null;
-      this.#clockLink?.close();
-      this.#clockLink = undefined;
-    }
+    // Marked dead at once: the answer above already went out at the deadline, and the container is
+    // back in its pool now (its next invocation is a cold start with the same /tmp), whatever the old
+    // thread is doing.
+    this.#detachWorker();
+    if (this.#state !== 'stopped') this.#state = 'frozen';
+    this.#finish(active, []);
   }
 
   #finish(active: Invocation, pending: PendingWork[], rejection?: Error, frozen?: Extract<FromRuntime, { type: 'frozen' }>): void {

@@ -14,6 +14,9 @@ export interface InvocationInit {
   coldStart: boolean;
   /** Simulator clock time at which it times out. */
   deadlineMs: number;
+  /** The request's method and URL, for the warning when the invocation dies with its container. */
+  method: string;
+  url: string;
   /** Called synchronously when the invocation ends, before anyone awaiting it resumes: the pool's release. */
   onFinished: () => void;
 }
@@ -31,6 +34,8 @@ export class Invocation {
   readonly coldStart: boolean;
   /** Simulator clock time at which it times out (see {@link restartDeadline}). */
   deadlineMs: number;
+  readonly method: string;
+  readonly url: string;
   /** performance.now() at dispatch, for the duration of an invocation that never froze. */
   readonly startedMs = performance.now();
   /** A v1 result or an error stays buffered; a v2 response is a web Response (it may stream). Rejects only with SimError. */
@@ -52,6 +57,8 @@ export class Invocation {
     this.requestId = init.requestId;
     this.coldStart = init.coldStart;
     this.deadlineMs = init.deadlineMs;
+    this.method = init.method;
+    this.url = init.url;
     this.#onFinished = init.onFinished;
     this.response = new Promise((resolve, reject) => {
       this.#resolveResponse = resolve;

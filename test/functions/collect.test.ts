@@ -180,6 +180,46 @@ describe('collect (against a real local BlobsServer)', () => {
     expect(await items()).toEqual([]);
   });
 
+  it('with SINK_TOKEN set, refuses every method without the bearer token (401) and serves it with', async () => {
+    vi.stubEnv('SINK_TOKEN', 'tok-9');
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      const res = await call(method, method === 'POST' ? '{"a":1}' : undefined);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+      expect(await res.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
+    }
+    expect((await call('POST', '{"a":1}', { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await call('POST', '{"a":1}', { authorization: 'Bearer tok-9' })).status).toBe(201);
+    const listed = await call('GET', undefined, { authorization: 'Bearer tok-9' });
+    expect(((await listed.json()) as { items: Item[] }).items).toHaveLength(1);
+    expect((await call('DELETE', undefined, { authorization: 'Bearer tok-9' })).status).toBe(200);
+  });
+
+  it('refuses DELETE in a production deploy without a token (403), and allows it with one', async () => {
+    await call('POST', '{"keep":1}');
+    const production = { ...v2Context().context, deploy: { context: 'production', id: 'd1', published: true } } as typeof v2Context extends () => { context: infer C } ? C : never;
+    const del = (headers: Record<string, string> = {}): Promise<Response> =>
+      collect(new Request('http://localhost/.netlify/functions/collect', { method: 'DELETE', headers }), production);
+    const refused = await del();
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toEqual({ error: { code: 'FORBIDDEN', message: expect.any(String) } });
+    expect(await items()).toHaveLength(1);
+    vi.stubEnv('CONTEXT', 'production');
+    expect((await call('DELETE')).status).toBe(403);
+    vi.stubEnv('SINK_TOKEN', 'tok-1');
+    expect((await del({ authorization: 'Bearer tok-1' })).status).toBe(200);
+    vi.stubEnv('SINK_TOKEN', '');
+    vi.stubEnv('CONTEXT', '');
+    expect(await items()).toHaveLength(0);
+  });
+
+  it('refuses a payload nested too deep to store with 400 UNDELIVERABLE_PAYLOAD and stores nothing', async () => {
+    const res = await call('POST', `{"a":${'['.repeat(32_000)}${']'.repeat(32_000)}}`);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNDELIVERABLE_PAYLOAD');
+    expect(await items()).toEqual([]);
+  });
+
   it('lists the allowed methods in a 405', async () => {
     expect((await call('PATCH', '{}')).headers.get('allow')).toBe('GET, POST, DELETE');
   });

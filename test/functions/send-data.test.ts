@@ -53,6 +53,28 @@ describe('send-data', () => {
       expect(request?.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     });
 
+    it('sends Authorization: Bearer <SINK_TOKEN> when the site sets one, and none otherwise', async () => {
+      await invokeV1(mod.handler, post('{"n":0}'));
+      expect(sink.requests[0]?.headers.authorization).toBeUndefined();
+      vi.stubEnv('SINK_TOKEN', 'tok-123');
+      await invokeV1(mod.handler, post('{"n":1}'));
+      expect(sink.requests[1]?.headers.authorization).toBe('Bearer tok-123');
+    });
+
+    it('retries a 429 (a throttled or queued-out destination) with the same key', async () => {
+      sink.script((r) => (r.index === 0 ? { kind: 'respond', status: 429 } : undefined));
+      const res = await invokeV1(mod.handler, post('{"n":2}'));
+      expect(res.statusCode).toBe(200);
+      expect(sink.requests).toHaveLength(2);
+    });
+
+    it('refuses a payload nested 32,000 deep with 400 UNDELIVERABLE_PAYLOAD and sends nothing', async () => {
+      const res = await invokeV1(mod.handler, post(`{"a":${'['.repeat(32_000)}${']'.repeat(32_000)}}`));
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(res.body)).toEqual({ error: { code: 'UNDELIVERABLE_PAYLOAD', message: expect.any(String) } });
+      expect(sink.requests).toHaveLength(0);
+    });
+
     it("forwards the client's Idempotency-Key, so a client retry is deduplicated too", async () => {
       await invokeV1(mod.handler, post('{"n":1}', { 'Idempotency-Key': 'order-42' }));
       expect(sink.requests[0]?.headers['idempotency-key']).toBe('order-42');

@@ -103,3 +103,47 @@ export async function startGate(): Promise<{ url: string; arrived(count: number)
     },
   };
 }
+
+/**
+ * Sends one request from a separate Node process, so the server sees an outside client. (While shutdown
+ * drains, the server still serves connections from its own process: its containers' calls to the site.)
+ * Resolves with the status and body, or the error message when the request failed.
+ */
+export async function fetchFromAnotherProcess(url: string, init: { method?: string; body?: string } = {}): Promise<{ status: number; body: string } | { error: string }> {
+  const { spawn } = await import('node:child_process');
+  const script = `fetch(${JSON.stringify(url)}, ${JSON.stringify(init)}).then(async (r) => process.stdout.write(JSON.stringify({ status: r.status, body: await r.text() })), (e) => process.stdout.write(JSON.stringify({ error: String(e.cause?.code ?? e.message) })));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  onTestFinished(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  await once(child, 'exit');
+  return JSON.parse(out) as { status: number; body: string } | { error: string };
+}
+
+/**
+ * Writes `raw` on a TCP connection from a separate Node process (an outside client, see
+ * fetchFromAnotherProcess) and resolves with everything the server sent until it closed.
+ * `started` resolves once the bytes are written.
+ */
+export function rawFromAnotherProcess(url: string, raw: string): { started: Promise<void>; answer: Promise<string> } {
+  const { hostname, port } = new URL(url);
+  const script = `const s = require('node:net').connect(${Number(port)}, ${JSON.stringify(hostname)}); let out = ''; s.on('error', () => {}); s.on('data', (c) => (out += c)); s.on('close', () => process.stdout.write('\\n' + JSON.stringify(out))); s.write(${JSON.stringify(raw)}, () => process.stdout.write('written'));`;
+  const answer = import('node:child_process').then(async ({ spawn }) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (out.startsWith('written')) markStarted();
+    });
+    await once(child, 'exit');
+    return JSON.parse(out.slice(out.indexOf('\n') + 1)) as string;
+  });
+  let markStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  return { started, answer };
+}

@@ -7,7 +7,7 @@ import { LocalServer, defaultMaxBodyBytes } from '../../src/server/server.ts';
 import { readNetlifyToml } from '../../src/site/netlify-toml.ts';
 import { parseRedirects } from '../../src/site/redirects.ts';
 import { FakeSimError, FakeSimulator, type FakeFunction } from './fake-simulator.ts';
-import { LogCollector } from './helpers.ts';
+import { fetchFromAnotherProcess, LogCollector } from './helpers.ts';
 
 const netlifyTomlPath = fileURLToPath(new URL('../../netlify.toml', import.meta.url));
 
@@ -439,8 +439,9 @@ describe('lifecycle', () => {
     });
     await startedPromise;
     const closing = server.close().then(() => events.push('closed'));
-    // New connections are refused at once, while the held request is still in flight.
-    await expect(fetch(`${url}/api/slow`)).rejects.toThrow();
+    // New outside requests are refused at once (503 JSON), while the held request is still in flight.
+    const refused = await fetchFromAnotherProcess(`${url}/api/slow`);
+    expect(refused).toEqual({ status: 503, body: expect.stringContaining('"code":"SERVER_CLOSING"') });
     events.push('released');
     release();
     await Promise.all([pending, closing]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopback, isWildcard, parseTarget, publicUrl, urlHost } from '../../src/server/url.ts';
+import { isLoopback, isWildcard, parseTarget, publicUrl, simAccessAllowed, urlHost } from '../../src/server/url.ts';
 
 const base = 'http://127.0.0.1:8888';
 
@@ -50,5 +50,17 @@ describe('addresses', () => {
   it('knows loopback addresses, IPv4-mapped ones included, and nothing else', () => {
     for (const address of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1', 'localhost']) expect(isLoopback(address)).toBe(true);
     for (const address of ['10.0.0.1', '192.168.1.2', '::ffff:10.0.0.1', '0.0.0.0', '::', '1.127.0.0']) expect(isLoopback(address)).toBe(false);
+  });
+});
+
+describe('simAccessAllowed', () => {
+  it('lets loopback clients see /__sim/*, others only when exposed (SIM_EXPOSE=1)', () => {
+    expect(simAccessAllowed('127.0.0.1', false)).toBe(true);
+    expect(simAccessAllowed('::ffff:127.0.0.1', false)).toBe(true);
+    expect(simAccessAllowed('::1', false)).toBe(true);
+    expect(simAccessAllowed('192.168.1.20', false)).toBe(false);
+    expect(simAccessAllowed('2001:db8::1', false)).toBe(false);
+    expect(simAccessAllowed(undefined, false)).toBe(false);
+    expect(simAccessAllowed('192.168.1.20', true)).toBe(true);
   });
 });

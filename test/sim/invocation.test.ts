@@ -19,7 +19,7 @@ function report(requestId: string): InvocationReport {
 
 describe('Invocation', () => {
   it('the first answer wins: a late one (the function after its timeout) is dropped', async () => {
-    const invocation = new Invocation({ requestId: 'r1', coldStart: true, deadlineMs: 10, onFinished: () => undefined });
+    const invocation = new Invocation({ requestId: 'r1', coldStart: true, deadlineMs: 10, method: 'POST', url: 'http://x/y', onFinished: () => undefined });
     invocation.respond({ kind: 'buffered', status: 502, headers: [], body: 'timeout' });
     invocation.respond({ kind: 'buffered', status: 200, headers: [], body: 'late' });
     expect(invocation.responded).toBe(true);
@@ -28,7 +28,7 @@ describe('Invocation', () => {
 
   it('finishing before an answer rejects the caller, releases the pool before done resolves, and counts once', async () => {
     const order: string[] = [];
-    const invocation = new Invocation({ requestId: 'r2', coldStart: false, deadlineMs: 10, onFinished: () => order.push('released') });
+    const invocation = new Invocation({ requestId: 'r2', coldStart: false, deadlineMs: 10, method: 'POST', url: 'http://x/y', onFinished: () => order.push('released') });
     const rejected = invocation.response.catch((error: Error & { code?: string }) => error.code);
     invocation.finish(report('r2'), undefined, () => order.push('reported'));
     invocation.finish(report('other'));
@@ -39,7 +39,7 @@ describe('Invocation', () => {
   });
 
   it('streams a body chunk by chunk, and cuts it when finished early', async () => {
-    const invocation = new Invocation({ requestId: 'r3', coldStart: false, deadlineMs: 10, onFinished: () => undefined });
+    const invocation = new Invocation({ requestId: 'r3', coldStart: false, deadlineMs: 10, method: 'POST', url: 'http://x/y', onFinished: () => undefined });
     invocation.respondStreaming({ status: 200, statusText: 'OK', headers: [['x-a', '1']] });
     const response = (await invocation.response) as Response;
     expect(response.headers.get('x-a')).toBe('1');

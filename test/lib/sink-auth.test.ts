@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/lib/errors.ts';
+import { assertSinkAuthorized, isProductionDeploy, sinkAuthorization } from '../../src/lib/sink-auth.ts';
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    return isAppError(error) ? error.code : 'not an AppError';
+  }
+}
+
+describe('sink token', () => {
+  it('checks nothing when SINK_TOKEN is not set', () => {
+    expect(codeOf(() => assertSinkAuthorized(null, {}))).toBeUndefined();
+    expect(sinkAuthorization({})).toBeUndefined();
+  });
+
+  it('requires Authorization: Bearer <token> when it is set', () => {
+    const env = { SINK_TOKEN: 's3cret' };
+    expect(sinkAuthorization(env)).toBe('Bearer s3cret');
+    expect(codeOf(() => assertSinkAuthorized('Bearer s3cret', env))).toBeUndefined();
+    expect(codeOf(() => assertSinkAuthorized('bearer  s3cret ', env))).toBeUndefined();
+    for (const header of [null, '', 'Bearer', 'Bearer wrong', 'Basic s3cret', 's3cret', 'Bearer s3cret2']) {
+      expect(codeOf(() => assertSinkAuthorized(header, env))).toBe('UNAUTHORIZED');
+    }
+  });
+
+  it('tells a production deploy by the v2 deploy context or CONTEXT=production', () => {
+    expect(isProductionDeploy('production', {})).toBe(true);
+    expect(isProductionDeploy(undefined, { CONTEXT: 'production' })).toBe(true);
+    expect(isProductionDeploy('dev', {})).toBe(false);
+    expect(isProductionDeploy('deploy-preview', { CONTEXT: 'deploy-preview' })).toBe(false);
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Item 1: every request Node's HTTP parser refuses is answered with the JSON error body and a code,
+ * with the status Node would have chosen, and the connection closed.
+ */
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from '../server/helpers.ts';
+import { errorCode, rawExchange } from './helpers.ts';
+
+const cases: Array<{ name: string; request: () => string; status: number; code: string }> = [
+  { name: 'garbage instead of a request line', request: () => 'GARBAGE\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
+  { name: 'headers over 16 KiB', request: () => `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, code: 'HEADERS_TOO_LARGE' },
+  {
+    name: '3,000 header lines',
+    request: () => `GET / HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`,
+    status: 431,
+    code: 'HEADERS_TOO_LARGE',
+  },
+  { name: 'a 90 KB URL', request: () => `GET /${'a'.repeat(90_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, status: 431, code: 'HEADERS_TOO_LARGE' },
+  { name: 'a control byte in a header value', request: () => 'GET / HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
+  { name: 'a Content-Length that is not a number', request: () => 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', status: 400, code: 'MALFORMED_REQUEST' },
+  {
+    name: 'two different Content-Length headers',
+    request: () => 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde',
+    status: 400,
+    code: 'MALFORMED_REQUEST',
+  },
+  {
+    name: 'bad chunk framing',
+    request: () => 'POST /api/hello-world HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nabc\r\n0\r\n\r\n',
+    status: 400,
+    code: 'MALFORMED_REQUEST',
+  },
+  {
+    name: 'Content-Length together with Transfer-Encoding: chunked',
+    request: () => 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    status: 400,
+    code: 'MALFORMED_REQUEST',
+  },
+];
+
+describe('parser refusals get a JSON error body with a code', () => {
+  it.each(cases)('$name: $status $code, connection closed, and the server keeps serving', async ({ request, status, code }) => {
+    const { url } = await startTestServer();
+    const answer = await rawExchange(url, request());
+    expect(answer.status).toBe(status);
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(answer.headers.connection).toBe('close');
+    expect(errorCode(answer.body)).toBe(code);
+    expect(answer.closedByServer).toBe(true);
+    expect((await fetch(`${url}/api/hello-world`)).status).toBe(200);
+  });
+});
