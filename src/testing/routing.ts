@@ -3,15 +3,15 @@
  * v2 `config.path`, a netlify.toml rewrite), so a test reaches a function the way a browser would.
  */
 import type { FunctionInfo } from '../sim/api.ts';
-import type { RedirectRule } from '../server/netlify-toml.ts';
 import { RouteTable } from '../server/routes.ts';
 import { TestingError } from './errors.ts';
+import type { SiteRedirect } from './site-layout.ts';
 
 /** Resolves request paths to function names for one set of functions and redirects. */
 export class PathRouter {
   readonly #table: RouteTable;
 
-  constructor(functions: readonly FunctionInfo[], redirects: readonly RedirectRule[]) {
+  constructor(functions: readonly FunctionInfo[], redirects: readonly SiteRedirect[]) {
     this.#table = new RouteTable(functions, redirects);
   }
 

@@ -5,12 +5,11 @@
 import { onTestFinished } from 'vitest';
 import type { ContainerSnapshot, FunctionInfo, InvokeOptions, PendingWork, SimulatorOptions } from '../sim/api.ts';
 import { ManualClock, Simulator, type SimulatorExtraOptions } from '../sim/index.ts';
-import type { RedirectRule } from '../server/netlify-toml.ts';
 import { invokeAndSettle, type Call } from './call.ts';
 import { isPath, toRequest, type CallInput } from './call-input.ts';
 import { TestingError } from './errors.ts';
 import { PathRouter } from './routing.ts';
-import { readSiteLayout } from './site-layout.ts';
+import { readSiteLayout, type SiteRedirect } from './site-layout.ts';
 
 /** Options for {@link startSim}: the simulator's own, plus where the functions are. */
 export interface StartSimOptions extends Partial<Omit<SimulatorOptions, 'clock'>>, SimulatorExtraOptions {
@@ -28,20 +27,45 @@ export interface StartSimOptions extends Partial<Omit<SimulatorOptions, 'clock'>
 /** A call's target: a function name (`'hello'`), a URL path (`'/api/hello?x=1'`), or a whole `Request`. */
 export type CallTarget = string | Request;
 
+/** @internal What a TestSim runs on once its site is read. */
+export interface SimSetup {
+  simulator: Simulator;
+  functionsDir: string;
+  redirects: SiteRedirect[];
+}
+
 /** The simulator a test drives. Create it with {@link startSim}. */
 export class TestSim {
-  /** The underlying simulator, for what the harness does not wrap (`invoke`, `refresh`, ...). */
-  readonly sim: Simulator;
   readonly clock: ManualClock;
-  readonly functionsDir: string;
-  readonly #redirects: RedirectRule[];
+  readonly #starting: Promise<SimSetup>;
+  #setup: SimSetup | undefined;
 
   /** @internal Use {@link startSim}. */
-  constructor(sim: Simulator, clock: ManualClock, functionsDir: string, redirects: RedirectRule[]) {
-    this.sim = sim;
+  constructor(clock: ManualClock, setup: SimSetup | Promise<SimSetup>) {
     this.clock = clock;
-    this.functionsDir = functionsDir;
-    this.#redirects = redirects;
+    if (setup instanceof Promise) {
+      this.#starting = setup.then((ready) => (this.#setup = ready));
+      // Surfaced by the first call (or ready()); not an unhandled rejection in the meantime.
+      this.#starting.catch(() => undefined);
+    } else {
+      this.#setup = setup;
+      this.#starting = Promise.resolve(setup);
+    }
+  }
+
+  /** Resolves with the underlying simulator once the site has been read (a bad netlify.toml rejects here). */
+  async ready(): Promise<Simulator> {
+    return (await this.#starting).simulator;
+  }
+
+  /** The underlying simulator, for what the harness does not wrap (`invoke`, `refresh`, ...). On a site, after {@link ready}. */
+  get sim(): Simulator {
+    return this.#ready().simulator;
+  }
+
+  /** The functions directory in use. On a site, after {@link ready}. */
+  get functionsDir(): string {
+    return this.#ready().functionsDir;
   }
 
   /**
@@ -50,8 +74,9 @@ export class TestSim {
    * a `Request`; `input` is a `Request` or the shorthand `{ method, body, query, headers }`.
    */
   async call(target: CallTarget, input?: CallInput | Request, options?: InvokeOptions): Promise<Call> {
-    const { name, request } = await this.#resolve(target, input);
-    return invokeAndSettle(this.sim, name, request, options);
+    const setup = await this.#starting;
+    const { name, request } = await resolveCall(setup, target, input);
+    return invokeAndSettle(setup.simulator, name, request, options);
   }
 
   /**
@@ -61,9 +86,10 @@ export class TestSim {
   async burst(count: number, target: CallTarget, input?: CallInput): Promise<Call[]> {
     if (!Number.isInteger(count) || count < 1) throw new TestingError('INVALID_OPTIONS', `burst needs a positive whole count, got ${count}`);
     if (target instanceof Request) throw new TestingError('INVALID_OPTIONS', 'a burst needs a name or path, not one Request (a Request body can be read only once)');
-    // Resolve once first, so every call of the burst reaches the pool in the same turn.
-    const { name } = await this.#resolve(target, input);
-    return Promise.all(Array.from({ length: count }, () => invokeAndSettle(this.sim, name, toRequest(target, input))));
+    const setup = await this.#starting;
+    // Resolve (and bundle) once first, so every call of the burst reaches the pool in the same turn.
+    const { name } = await resolveCall(setup, target, input);
+    return Promise.all(Array.from({ length: count }, () => invokeAndSettle(setup.simulator, name, toRequest(target, input))));
   }
 
   /** Moves the clock on: idle containers past the idle timeout are reaped, invocations past their limit time out. */
@@ -73,57 +99,76 @@ export class TestSim {
 
   /** Live containers, of one function or of all. Each carries `lastPendingAtFreeze`. */
   containers(functionName?: string): ContainerSnapshot[] {
-    const all = this.sim.containers();
+    // Before a site's simulator started, no container can exist.
+    const all = this.#setup?.simulator.containers() ?? [];
     return functionName === undefined ? all : all.filter((container) => container.functionName === functionName);
   }
 
   /** The work a live container left in flight at its last freeze. */
   pendingAtFreeze(containerId: string): PendingWork[] {
-    const container = this.sim.containers().find((snapshot) => snapshot.id === containerId);
+    const container = this.containers().find((snapshot) => snapshot.id === containerId);
     if (!container) throw new TestingError('INVALID_OPTIONS', `no live container ${containerId} (it may have been reaped)`);
     return container.lastPendingAtFreeze;
   }
 
   /** Every function found, bundled (a bundle error surfaces here). */
-  functions(): Promise<FunctionInfo[]> {
-    return this.sim.functions();
+  async functions(): Promise<FunctionInfo[]> {
+    return (await this.#starting).simulator.functions();
   }
 
   /** Waits for calls in flight to freeze, then stops every container. Also done for you when the test ends. */
-  close(): Promise<void> {
-    return this.sim.close();
+  async close(): Promise<void> {
+    await (await this.#starting).simulator.close();
   }
 
-  async #resolve(target: CallTarget, input: CallInput | Request | undefined): Promise<{ name: string; request: Request }> {
-    if (target instanceof Request) return { name: await this.#route(new URL(target.url).pathname), request: target };
-    const request = input instanceof Request ? input : toRequest(target, input);
-    const name = isPath(target) ? await this.#route(new URL(request.url).pathname) : target;
-    return { name, request };
+  /** @internal Stops everything at once; what the end of the test does. */
+  async destroy(): Promise<void> {
+    const setup = await this.#starting.catch(() => undefined);
+    await setup?.simulator.destroy();
   }
 
-  async #route(pathname: string): Promise<string> {
-    // Built per call from the simulator's current functions: cheap once bundled, and never stale after a refresh.
-    return new PathRouter(await this.sim.functions(), this.#redirects).functionFor(pathname);
+  #ready(): SimSetup {
+    if (!this.#setup) throw new TestingError('NOT_READY', 'the simulator starts once the site is read: await sim.ready() (or make a call) first');
+    return this.#setup;
   }
+}
+
+async function resolveCall(setup: SimSetup, target: CallTarget, input: CallInput | Request | undefined): Promise<{ name: string; request: Request }> {
+  if (target instanceof Request) return { name: await route(setup, new URL(target.url).pathname), request: target };
+  const request = input instanceof Request ? input : toRequest(target, input);
+  const name = isPath(target) ? await route(setup, new URL(request.url).pathname) : target;
+  return { name, request };
+}
+
+async function route(setup: SimSetup, pathname: string): Promise<string> {
+  // Built per call from the simulator's current functions: cheap once bundled, and never stale after a refresh.
+  return new PathRouter(await setup.simulator.functions(), setup.redirects).functionFor(pathname);
 }
 
 /**
  * Starts a simulator for the running test and stops every container when the test finishes,
- * whatever happens. Call it inside a test (or a `beforeEach`).
+ * whatever happens. Call it inside a test (or a `beforeEach`). With `site` (the default) the site is
+ * read in the background: the first call waits for it.
  *
  * ```ts
- * const sim = startSim({ site: '.' });
+ * const sim = startSim();
  * const first = await sim.call('hello');
  * expect(first).toBeColdStart();
  * ```
  */
 export function startSim(options: StartSimOptions = {}): TestSim {
   const { site, functionsDir, clock: givenClock, ...simOptions } = options;
-  const layout = site !== undefined || functionsDir === undefined ? readSiteLayout(site ?? process.cwd()) : undefined;
-  const dir = functionsDir ?? layout?.functionsDir;
-  if (dir === undefined) throw new TestingError('INVALID_OPTIONS', 'no functions directory');
   const clock = givenClock ?? new ManualClock();
-  const sim = new Simulator({ ...simOptions, functionsDir: dir, clock });
+  const create = (dir: string, redirects: SiteRedirect[]): SimSetup => ({
+    simulator: new Simulator({ ...simOptions, functionsDir: dir, clock }),
+    functionsDir: dir,
+    redirects,
+  });
+  const setup =
+    functionsDir !== undefined && site === undefined
+      ? create(functionsDir, [])
+      : readSiteLayout(site ?? process.cwd()).then((layout) => create(functionsDir ?? layout.functionsDir, layout.redirects));
+  const sim = new TestSim(clock, setup);
   try {
     onTestFinished(() => sim.destroy());
   } catch (error) {
@@ -134,7 +179,7 @@ export function startSim(options: StartSimOptions = {}): TestSim {
       { cause: error },
     );
   }
-  return new TestSim(sim, clock, dir, layout?.redirects ?? []);
+  return sim;
 }
 
 /**
@@ -143,7 +188,6 @@ export function startSim(options: StartSimOptions = {}): TestSim {
  */
 export async function call(on: TestSim | Simulator, target: string, input?: CallInput | Request, options?: InvokeOptions): Promise<Call> {
   if (on instanceof TestSim) return on.call(target, input, options);
-  const request = input instanceof Request ? input : toRequest(target, input);
-  const name = isPath(target) ? new PathRouter(await on.functions(), []).functionFor(new URL(request.url).pathname) : target;
+  const { name, request } = await resolveCall({ simulator: on, functionsDir: '', redirects: [] }, target, input);
   return invokeAndSettle(on, name, request, options);
 }

@@ -17,6 +17,8 @@ interface Counted {
 describe('startSim on a site', () => {
   it('finds functions in netlify/functions when the site has no netlify.toml, and a warm container keeps its state: 1, 2, 3', async () => {
     const sim = startSim({ site: SITE });
+    expect(() => sim.sim).toThrow(TestingError); // the site is still being read
+    await sim.ready();
     expect(sim.functionsDir).toBe(path.join(SITE, 'netlify/functions'));
     const calls = [await sim.call('counter'), await sim.call('counter'), await sim.call('counter')];
     expect(calls.map((c) => json<Counted>(c).count)).toEqual([1, 2, 3]);
