@@ -4,7 +4,7 @@
  * from src/ never ships from an old build.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -13,6 +13,12 @@ rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript-native', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
   stdio: 'inherit',
 });
-// npm marks bin files executable on install; this makes ./dist/cli/main.js runnable straight from the checkout too.
+// The `bin` entry: npm links node_modules/.bin/stateful-serverless to it and the shell runs it, so it
+// needs a `#!` line (the source does not need one: `npm start` runs it through node). npm marks it
+// executable on install; chmod makes ./dist/cli/main.js runnable from the checkout too.
 const bin = path.join(dist, 'cli', 'main.js');
-if (existsSync(bin)) chmodSync(bin, 0o755);
+if (existsSync(bin)) {
+  const code = readFileSync(bin, 'utf8');
+  if (!code.startsWith('#!')) writeFileSync(bin, `#!/usr/bin/env node\n${code}`);
+  chmodSync(bin, 0o755);
+}
