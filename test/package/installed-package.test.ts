@@ -21,6 +21,9 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const env: NodeJS.ProcessEnv = {
   ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && key !== 'NODE_OPTIONS')),
   PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+  // Plain text to match on: the outer vitest forces colours for its children.
+  FORCE_COLOR: '0',
+  NO_COLOR: '1',
 };
 
 interface Ran {
