@@ -1,5 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { call, json, request, startSim, TestingError, type TestSim } from '../../src/testing/index.ts';
 import { FIXTURES_DIR } from '../sim/helpers.ts';
 
@@ -76,6 +78,16 @@ describe('startSim on a site', () => {
     const hello = await sim.call('/api/hello');
     expect(hello.functionName).toBe('hello');
     expect(hello.text).toBe('hello from /api/hello');
+  });
+
+  it('a netlify.toml that does not parse fails the first call with INVALID_OPTIONS, naming the file', async () => {
+    const site = await mkdtemp(path.join(tmpdir(), 'harness-bad-toml-'));
+    onTestFinished(() => rm(site, { recursive: true, force: true }));
+    await writeFile(path.join(site, 'netlify.toml'), '[functions\ndirectory = "x"\n');
+    const sim = startSim({ site });
+    const error = await sim.call('counter').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TestingError);
+    expect(error).toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining(path.join(site, 'netlify.toml')) });
   });
 
   it('takes a Request or the shorthand: a plain object body is JSON, a query object is URL-encoded', async () => {
