@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { call, json, request, startSim, TestingError, type TestSim } from '../../src/testing/index.ts';
 import { FIXTURES_DIR } from '../sim/helpers.ts';
 
@@ -164,5 +164,24 @@ describe('cleanup is the running test’s', () => {
   it('when that test finished, its containers were stopped and its simulator closed', async () => {
     expect(leftOver?.containers()).toEqual([]);
     await expect(call(leftOver!.sim, 'counter')).rejects.toMatchObject({ code: 'SIMULATOR_CLOSED' });
+  });
+});
+
+describe('startSim in a beforeEach', () => {
+  let sim: TestSim;
+  let previous: TestSim | undefined;
+
+  beforeEach(() => {
+    previous = sim;
+    sim = startSim({ site: SITE });
+  });
+
+  it('gives each test a fresh simulator: a cold start every time', async () => {
+    expect(await sim.call('counter')).toBeColdStart();
+  });
+
+  it('and the previous test’s simulator was stopped when that test finished', async () => {
+    expect(await sim.call('counter')).toBeColdStart();
+    await expect(previous?.call('counter')).rejects.toMatchObject({ code: 'SIMULATOR_CLOSED' });
   });
 });
