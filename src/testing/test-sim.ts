@@ -134,7 +134,10 @@ export class TestSim {
 }
 
 async function resolveCall(setup: SimSetup, target: CallTarget, input: CallInput | Request | undefined): Promise<{ name: string; request: Request }> {
-  if (target instanceof Request) return { name: await route(setup, new URL(target.url).pathname), request: target };
+  if (target instanceof Request) {
+    if (input !== undefined) throw new TestingError('INVALID_OPTIONS', 'a call to a Request takes no second argument: the Request already says everything');
+    return { name: await route(setup, new URL(target.url).pathname), request: target };
+  }
   const request = input instanceof Request ? input : toRequest(target, input);
   const name = isPath(target) ? await route(setup, new URL(request.url).pathname) : target;
   return { name, request };
