@@ -1,16 +1,20 @@
 /**
- * Where a site keeps its functions, read the way Netlify reads netlify.toml: `[functions] directory`,
- * else `[build] functions`, else the platform default `netlify/functions`. The redirects matter too: a
- * test that calls `/api/hello` reaches a function through a `[[redirects]]` rewrite, as in production.
+ * A site as the harness runs it: resolved exactly as `stateful-serverless serve` resolves it
+ * (src/site/site.ts: netlify.toml's functions directory, its redirects and `[functions]` settings, the
+ * `.env` files), so a function sees in a test what it sees on the local server: the site's variables
+ * and the platform's `URL`, `SITE_ID`, `SITE_NAME`, never the test process's own environment.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parse, type TomlTable } from 'smol-toml';
+import type { SimulatorOptions } from '../sim/api.ts';
+import type { SimulatorExtraOptions } from '../sim/index.ts';
 import type { RouteTable } from '../server/routes.ts';
+import { envNotices, platformEnv } from '../site/platform-env.ts';
+import { SiteError } from '../site/site-error.ts';
+import { defaultFunctionsDirectory, resolveSite } from '../site/site.ts';
+import { CALL_ORIGIN } from './call-input.ts';
 import { TestingError } from './errors.ts';
 
 /** Netlify's default functions directory when netlify.toml names none. */
-export const DEFAULT_FUNCTIONS_DIRECTORY = 'netlify/functions';
+export const DEFAULT_FUNCTIONS_DIRECTORY = defaultFunctionsDirectory;
 
 /** A `[[redirects]]` rule, in the shape the server's route table reads. */
 export type SiteRedirect = ConstructorParameters<typeof RouteTable>[1][number];
@@ -19,39 +23,28 @@ export type SiteRedirect = ConstructorParameters<typeof RouteTable>[1][number];
 export interface SiteLayout {
   functionsDir: string;
   redirects: SiteRedirect[];
+  /** Simulator options the site decides: its environment, its `[functions]` settings, its base directory. */
+  simulator: Pick<SimulatorOptions, 'env' | 'envNotices'> & Pick<SimulatorExtraOptions, 'functionSettings' | 'baseDir'>;
 }
 
-function table(value: unknown): TomlTable | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as TomlTable) : undefined;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
-}
-
-/**
- * Reads `<siteDir>/netlify.toml`. A missing file means the defaults; one that cannot be read or parsed
- * is a `TestingError` (`INVALID_OPTIONS`), never silently ignored.
- */
+/** Resolves the site in `siteDir`. A missing directory or a bad netlify.toml is a `TestingError` (`INVALID_OPTIONS`). */
 export async function readSiteLayout(siteDir: string): Promise<SiteLayout> {
-  const root = path.resolve(siteDir);
-  const file = path.join(root, 'netlify.toml');
-  let document: TomlTable = {};
+  let site;
   try {
-    document = parse(await readFile(file, 'utf8'));
+    site = await resolveSite(siteDir);
   } catch (error) {
-    const missing = error instanceof Error && 'code' in error && error.code === 'ENOENT';
-    if (!missing) throw new TestingError('INVALID_OPTIONS', `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    if (error instanceof SiteError) throw new TestingError('INVALID_OPTIONS', error.message, { cause: error });
+    throw error;
   }
-  const directory = text(table(document.functions)?.directory) ?? text(table(document.build)?.functions) ?? DEFAULT_FUNCTIONS_DIRECTORY;
-  const redirects: SiteRedirect[] = [];
-  for (const entry of Array.isArray(document.redirects) ? document.redirects : []) {
-    const rule = table(entry);
-    const from = text(rule?.from);
-    const to = text(rule?.to);
-    const status = rule?.status ?? 301;
-    // Only what routing needs; a rule without from/to would be rejected by the server at startup too.
-    if (from !== undefined && to !== undefined && typeof status === 'number') redirects.push({ from, to, status });
-  }
-  return { functionsDir: path.resolve(root, directory), redirects };
+  return {
+    functionsDir: site.functionsDir,
+    redirects: site.redirects,
+    simulator: {
+      // Platform variables last: production does not let a site override them. The origin is the one calls are addressed to.
+      env: { ...site.env.functions, ...platformEnv(site, CALL_ORIGIN) },
+      envNotices: envNotices(site),
+      functionSettings: site.functionSettings,
+      baseDir: site.root,
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { invokeAndSettle, type Call } from './call.ts';
 import { isPath, toRequest, type CallInput } from './call-input.ts';
 import { TestingError } from './errors.ts';
 import { PathRouter } from './routing.ts';
-import { readSiteLayout, type SiteRedirect } from './site-layout.ts';
+import { readSiteLayout, type SiteLayout, type SiteRedirect } from './site-layout.ts';
 
 /** Options for {@link startSim}: the simulator's own, plus where the functions are. */
 export interface StartSimOptions extends Partial<Omit<SimulatorOptions, 'clock'>>, SimulatorExtraOptions {
@@ -75,8 +75,8 @@ export class TestSim {
    */
   async call(target: CallTarget, input?: CallInput | Request, options?: InvokeOptions): Promise<Call> {
     const setup = await this.#starting;
-    const { name, request } = await resolveCall(setup, target, input);
-    return invokeAndSettle(setup.simulator, name, request, options);
+    const resolved = await resolveCall(setup, target, input, options);
+    return invokeAndSettle(setup.simulator, resolved.name, resolved.request, resolved.options);
   }
 
   /**
@@ -88,8 +88,8 @@ export class TestSim {
     if (target instanceof Request) throw new TestingError('INVALID_OPTIONS', 'a burst needs a name or path, not one Request (a Request body can be read only once)');
     const setup = await this.#starting;
     // Resolve (and bundle) once first, so every call of the burst reaches the pool in the same turn.
-    const { name } = await resolveCall(setup, target, input);
-    return Promise.all(Array.from({ length: count }, () => invokeAndSettle(setup.simulator, name, toRequest(target, input))));
+    const { name, options } = await resolveCall(setup, target, input);
+    return Promise.all(Array.from({ length: count }, () => invokeAndSettle(setup.simulator, name, toRequest(target, input), options)));
   }
 
   /** Moves the clock on: idle containers past the idle timeout are reaped, invocations past their limit time out. */
@@ -133,19 +133,28 @@ export class TestSim {
   }
 }
 
-async function resolveCall(setup: SimSetup, target: CallTarget, input: CallInput | Request | undefined): Promise<{ name: string; request: Request }> {
-  if (target instanceof Request) {
-    if (input !== undefined) throw new TestingError('INVALID_OPTIONS', 'a call to a Request takes no second argument: the Request already says everything');
-    return { name: await route(setup, new URL(target.url).pathname), request: target };
-  }
-  const request = input instanceof Request ? input : toRequest(target, input);
-  const name = isPath(target) ? await route(setup, new URL(request.url).pathname) : target;
-  return { name, request };
+/** A call resolved: the function, the request, and the invoke options (with `context.params` from routing). */
+interface ResolvedCall {
+  name: string;
+  request: Request;
+  options: InvokeOptions;
 }
 
-async function route(setup: SimSetup, pathname: string): Promise<string> {
+async function resolveCall(setup: SimSetup, target: CallTarget, input: CallInput | Request | undefined, options: InvokeOptions = {}): Promise<ResolvedCall> {
+  if (target instanceof Request) {
+    if (input !== undefined) throw new TestingError('INVALID_OPTIONS', 'a call to a Request takes no second argument: the Request already says everything');
+    return { ...(await route(setup, target, options)), request: target };
+  }
+  const request = input instanceof Request ? input : toRequest(target, input);
+  if (!isPath(target)) return { name: target, request, options };
+  return { ...(await route(setup, request, options)), request };
+}
+
+async function route(setup: SimSetup, request: Request, options: InvokeOptions): Promise<{ name: string; options: InvokeOptions }> {
   // Built per call from the simulator's current functions: cheap once bundled, and never stale after a refresh.
-  return new PathRouter(await setup.simulator.functions(), setup.redirects).functionFor(pathname);
+  const router = new PathRouter(await setup.simulator.functions(), setup.redirects);
+  const { name, params } = router.route(new URL(request.url).pathname, request.method);
+  return { name, options: params ? { ...options, context: { ...options.context, params: { ...params, ...options.context?.params } } } : options };
 }
 
 /**
@@ -162,15 +171,16 @@ async function route(setup: SimSetup, pathname: string): Promise<string> {
 export function startSim(options: StartSimOptions = {}): TestSim {
   const { site, functionsDir, clock: givenClock, ...simOptions } = options;
   const clock = givenClock ?? new ManualClock();
-  const create = (dir: string, redirects: SiteRedirect[]): SimSetup => ({
-    simulator: new Simulator({ ...simOptions, functionsDir: dir, clock }),
+  const create = (dir: string, layout?: SiteLayout): SimSetup => ({
+    // The test's own options win over the site's, its `env` on top of the site's variables.
+    simulator: new Simulator({ ...layout?.simulator, ...simOptions, env: { ...layout?.simulator.env, ...simOptions.env }, functionsDir: dir, clock }),
     functionsDir: dir,
-    redirects,
+    redirects: layout?.redirects ?? [],
   });
   const setup =
     functionsDir !== undefined && site === undefined
-      ? create(functionsDir, [])
-      : readSiteLayout(site ?? process.cwd()).then((layout) => create(functionsDir ?? layout.functionsDir, layout.redirects));
+      ? create(functionsDir)
+      : readSiteLayout(site ?? process.cwd()).then((layout) => create(functionsDir ?? layout.functionsDir, layout));
   const sim = new TestSim(clock, setup);
   try {
     onTestFinished(() => sim.destroy());
@@ -191,6 +201,6 @@ export function startSim(options: StartSimOptions = {}): TestSim {
  */
 export async function call(on: TestSim | Simulator, target: string, input?: CallInput | Request, options?: InvokeOptions): Promise<Call> {
   if (on instanceof TestSim) return on.call(target, input, options);
-  const { name, request } = await resolveCall({ simulator: on, functionsDir: '', redirects: [] }, target, input);
-  return invokeAndSettle(on, name, request, options);
+  const resolved = await resolveCall({ simulator: on, functionsDir: '', redirects: [] }, target, input, options);
+  return invokeAndSettle(on, resolved.name, resolved.request, resolved.options);
 }

@@ -67,10 +67,21 @@ describe('startSim on a site', () => {
     expect((await sim.call('/.netlify/functions/counter?x=1')).text).toContain('"query":"?x=1"');
     const routed = await sim.call('/items/42');
     expect(routed.functionName).toBe('routed');
-    expect(routed.text).toBe('routed /items/42');
+    expect(routed.text).toBe('routed /items/42 id=42');
+    // config.method: a POST to the same path is not this function's.
+    await expect(sim.call('/items/42', { method: 'POST' })).rejects.toMatchObject({ code: 'NO_ROUTE' });
     const error = await sim.call('/nowhere').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TestingError);
     expect(error).toMatchObject({ code: 'NO_ROUTE' });
+  });
+
+  it('a function sees the site’s .env and the platform’s URL, the test’s env on top, and not the test process’s environment', async () => {
+    process.env.HARNESS_TEST_SHELL_ONLY = 'from the shell';
+    onTestFinished(() => {
+      delete process.env.HARNESS_TEST_SHELL_ONLY;
+    });
+    const sim = startSim({ site: SITE, env: { EXTRA: 'from the test' } });
+    expect(json(await sim.call('env'))).toEqual({ greeting: 'hello from .env', url: 'http://localhost', home: null, extra: 'from the test' });
   });
 
   it('calls by URL path follow netlify.toml: its functions directory and its rewrites', async () => {
