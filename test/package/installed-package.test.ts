@@ -160,11 +160,11 @@ describe('the packed tarball, installed into a fresh site', () => {
         () => true,
         () => false,
       );
-    for (const name of ['esbuild', 'undici', '@netlify/blobs', 'smol-toml', 'chokidar']) expect(await present(name), name).toBe(true);
+    for (const name of ['esbuild', 'undici', '@netlify/blobs', 'smol-toml', 'chokidar', 'cjs-module-lexer']) expect(await present(name), name).toBe(true);
     for (const name of ['netlify-cli', 'autocannon', 'typescript', 'deno', 'playwright-core', '@netlify/functions']) expect(await present(name), name).toBe(false);
   });
 
-  it('npx stateful-serverless serve --site . serves the CommonJS v1 and the v2 function, and stops with exit code 0', async () => {
+  it('stateful-serverless serve --site . (the installed bin) serves the CommonJS v1 and the v2 function, and SIGTERM stops it with exit code 0', async () => {
     const served = serve(site, ['serve', '--site', '.', '--port', '0', '--host', '127.0.0.1']);
     const url = await served.url;
     const v1 = await fetch(`${url}/.netlify/functions/legacy`);
@@ -175,9 +175,9 @@ describe('the packed tarball, installed into a fresh site', () => {
     expect(await served.exited).toBe(0);
   });
 
-  it('stateful-serverless --version and --help answer and exit 0; a bad argument exits 2', async () => {
+  it('npx stateful-serverless --version and --help answer and exit 0; a bad argument exits 2', async () => {
     const bin = path.join(site, 'node_modules', '.bin', 'stateful-serverless');
-    const version = await run(bin, ['--version'], site);
+    const version = await run('npx', ['stateful-serverless', '--version'], site);
     const { version: expected } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(new RegExp(`(^| )${expected.replaceAll('.', '\\.')}$`));
