@@ -92,9 +92,14 @@ export class TestSim {
     return Promise.all(Array.from({ length: count }, () => invokeAndSettle(setup.simulator, name, toRequest(target, input), options)));
   }
 
-  /** Moves the clock on: idle containers past the idle timeout are reaped, invocations past their limit time out. */
-  advance(ms: number): void {
+  /**
+   * Moves the clock on: idle containers past the idle timeout are reaped, invocations past their limit
+   * time out, and timers that came due inside busy containers fire. Resolves once they have (the
+   * clock's `settled()`); the reaping itself has happened when this returns.
+   */
+  async advance(ms: number): Promise<void> {
     this.clock.advance(ms);
+    await this.clock.settled();
   }
 
   /** Live containers, of one function or of all. Each carries `lastPendingAtFreeze`. */

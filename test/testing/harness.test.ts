@@ -51,15 +51,24 @@ describe('startSim on a site', () => {
   it('advancing the clock past the idle timeout reaps the container: the next call is cold and counts from 1', async () => {
     const sim = startSim({ site: SITE, idleTimeoutMs: 60_000 });
     const first = await sim.call('counter');
-    sim.advance(59_999);
+    await sim.advance(59_999);
     const warm = await sim.call('counter');
     expect(warm).toBeWarmIn(first);
-    sim.advance(60_000);
+    await sim.advance(60_000);
     expect(sim.containers('counter')).toEqual([]);
     const again = await sim.call('counter');
     expect(again).toBeColdStart();
     expect(again).not.toBeWarmIn(first);
     expect(json<Counted>(again).count).toBe(1);
+  });
+
+  it('advance fires a timer inside a busy container, and the call it held answers', async () => {
+    const sim = startSim({ functionsDir: FIXTURES_DIR });
+    const start = sim.clock.now();
+    const waiting = sim.call('timer-kinds', { query: 'kind=setTimeout' });
+    await sim.sim.whenTimer((timer) => timer.api === 'setTimeout');
+    await sim.advance(1000);
+    expect(json(await waiting)).toEqual({ startedAt: start, events: [{ name: 'fired', at: start + 1000 }] });
   });
 
   it('calls by URL path reach a function through /.netlify/functions/<name> and its config.path', async () => {
