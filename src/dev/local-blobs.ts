@@ -96,7 +96,8 @@ async function startHere(directory: string, token: string): Promise<{ server: Bl
 /** Starts BlobsServer in blobs-thread.ts; `stop()` stops it there and waits for the thread to end. */
 function startInThread(directory: string, token: string): Promise<{ server: { stop(): Promise<void> }; port: number }> {
   const workerData: BlobsThreadData = { directory, token };
-  const worker = new Worker(new URL('./blobs-thread.ts', import.meta.url), { workerData });
+  // blobs-thread.ts from the checkout, the compiled blobs-thread.js from the installed package.
+  const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './blobs-thread.ts' : './blobs-thread.js', import.meta.url), { workerData });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     worker.postMessage('stop');

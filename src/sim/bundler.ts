@@ -263,7 +263,9 @@ const runtimeBundles = new Map<string, Promise<string>>();
 export function runtimeBundle(cacheDir: string): Promise<string> {
   let bundled = runtimeBundles.get(cacheDir);
   if (!bundled) {
-    const entry = fileURLToPath(new URL('./runtime.ts', import.meta.url));
+    // From the checkout this module is bundler.ts next to runtime.ts; from the installed package it is the
+    // compiled bundler.js next to runtime.js (Node does not strip types under node_modules).
+    const entry = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './runtime.ts' : './runtime.js', import.meta.url));
     bundled = esbuildOnce(entry, 'runtime.mjs', '').then(async ({ code }) => (await writeCached(cacheDir, 'runtime', code)).file);
     bundled.catch(() => runtimeBundles.delete(cacheDir));
     runtimeBundles.set(cacheDir, bundled);

@@ -1,0 +1,24 @@
+/**
+ * npm run build:package (also run by `npm pack` through prepack): compiles the package into dist/
+ * with the project's TypeScript 7 and tsconfig.build.json. dist/ is emptied first, so a file removed
+ * from src/ never ships from an old build.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dist = path.join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript-native', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
+// The `bin` entry: npm links node_modules/.bin/stateful-serverless to it and the shell runs it, so it
+// needs a `#!` line (the source does not need one: `npm start` runs it through node). npm marks it
+// executable on install; chmod makes ./dist/cli/main.js runnable from the checkout too.
+const bin = path.join(dist, 'cli', 'main.js');
+if (existsSync(bin)) {
+  const code = readFileSync(bin, 'utf8');
+  if (!code.startsWith('#!')) writeFileSync(bin, `#!/usr/bin/env node\n${code}`);
+  chmodSync(bin, 0o755);
+}
