@@ -276,7 +276,16 @@ export interface ContainerSnapshot {
   state: ContainerState;
   invocations: number;
   bundleHash: string;
-  coldStartMs: number;
+  /**
+   * Module evaluation (the INIT phase) at its last cold start, as Lambda's REPORT `Init Duration`.
+   * Real milliseconds, rounded to 2 decimals; 0 before INIT finished.
+   */
+  initDurationMs: number;
+  /**
+   * The whole cold start as a caller waits for it: worker start plus module evaluation. Real
+   * milliseconds, rounded to 2 decimals; 0 before INIT finished.
+   */
+  spawnMs: number;
   /** Milliseconds (by the clock) since its last invocation ended; 0 while busy. */
   idleMs: number;
   /** The container's private temp directory (its `os.tmpdir()`). */

@@ -16,6 +16,7 @@ import { ContainerClockLink } from './container-clock.ts';
 import { isClockMessage, type FromRuntimeClock } from './clock-protocol.ts';
 import { DEFAULT_INIT_TIMEOUT_MS, initTimeoutReport, watchInit } from './init-limit.ts';
 import { SimError } from './errors.ts';
+import { roundMs, type ContainerEndReason, type SimEventLog } from './events.ts';
 import { errorResponse, fromV1Result, InvalidV1ResultError } from './http-mapping.ts';
 import { Invocation } from './invocation.ts';
 import { containerEnv, envHints } from './lambda-env.ts';
@@ -57,6 +58,39 @@ export interface ContainerOptions {
   nodeVersionMajor?: number;
   /** The Init phase's limit (init-limit.ts). Default 10 s. */
   initTimeoutMs?: number;
+  /** Where the container's lifecycle events go (events.ts). */
+  events?: SimEventLog | undefined;
+}
+
+/** The event reason for a stop() reason the pool or simulator gives. */
+function stopReason(reason: string): ContainerEndReason {
+  if (reason === 'reaped') return 'reaped';
+  if (reason === 'retired') return 'rebuilt';
+  return 'shut-down';
+}
+
+/** The event reason for an invocation outcome that ends the runtime. */
+function failReason(outcome: InvocationOutcome): ContainerEndReason {
+  if (outcome === 'timeout') return 'timed-out';
+  if (outcome === 'out-of-memory') return 'out-of-memory';
+  if (outcome === 'init-error') return 'init-error';
+  return 'crashed';
+}
+
+/** Method and path (with query) of an invocation, for its start event. */
+function requestLine(payload: InvocationPayload): { method: string; path: string } {
+  if (payload.event) {
+    const query = payload.event.rawQuery;
+    return { method: payload.event.httpMethod, path: query ? `${payload.event.path}?${query}` : payload.event.path };
+  }
+  if (payload.request) {
+    // An absolute URL: the path starts at the first '/' after the authority (no URL parse per invocation).
+    const url = payload.request.url;
+    const slash = url.indexOf('/', url.indexOf('//') + 2);
+    const hash = url.indexOf('#');
+    return { method: payload.request.method, path: slash < 0 ? '/' : url.slice(slash, hash < 0 ? undefined : hash) };
+  }
+  return { method: '?', path: '?' };
 }
 
 /** A young generation of an eighth of the memory limit, between 1 and 16 MB (see the Worker's resourceLimits). */
@@ -92,7 +126,11 @@ export class Container {
   #flag = new Int32Array(new SharedArrayBuffer(4));
   #active: Invocation | null = null;
   #invocations = 0;
-  #coldStartMs = 0;
+  #initDurationMs = 0;
+  #spawnMs = 0;
+  /** Work frozen at the last freeze and not yet thawed (for the thawed / container-ended events). */
+  #frozenWork: PendingWork[] = [];
+  #stopReason = 'stopped';
   #lastEndedAtMs: number;
   #lastPendingAtFreeze: PendingWork[] = [];
   #lastWorkerError: Error | null = null;
@@ -131,7 +169,8 @@ export class Container {
       state: this.#state,
       invocations: this.#invocations,
       bundleHash: this.bundleHash,
-      coldStartMs: this.#coldStartMs,
+      initDurationMs: this.#initDurationMs,
+      spawnMs: this.#spawnMs,
       idleMs: this.#active ? 0 : Math.max(0, this.#options.clock.now() - this.#lastEndedAtMs),
       tmpDir: this.tmpDir,
       lastPendingAtFreeze: this.#lastPendingAtFreeze,
@@ -155,14 +194,27 @@ export class Container {
       onFinished,
     });
     this.#active = active;
+    const events = this.#options.events;
     this.#watchTimeout();
     const message: InvokeMessage = { type: 'invoke', nowMs, deadlineMs: active.deadlineMs, ...payload };
     if (coldStart) {
       this.#state = 'initializing';
-      this.#spawn(nowMs).postMessage(message);
+      const worker = this.#spawn(nowMs);
+      events?.emit(this.functionName, this.id, { type: 'invocation-start', requestId: payload.requestId, ...requestLine(payload), coldStart });
+      worker.postMessage(message);
       this.#limitInit(active, message);
     } else {
       this.#state = 'busy';
+      if (events) {
+        events.emit(this.functionName, this.id, { type: 'invocation-start', requestId: payload.requestId, ...requestLine(payload), coldStart });
+        events.emit(this.functionName, this.id, {
+          type: 'thawed',
+          requestId: payload.requestId,
+          frozenForMs: nowMs - this.#lastEndedAtMs,
+          carriedOver: this.#frozenWork,
+        });
+        this.#frozenWork = [];
+      }
       this.#worker?.postMessage(message);
       this.#thaw();
     }
@@ -180,6 +232,7 @@ export class Container {
     this.#state = 'stopped';
     for (const release of this.#releaseBundles) release();
     this.#initWatch?.();
+    this.#stopReason = reason;
     this.#timeoutWatch?.();
     this.#timeoutWatch = null;
     const active = this.#active;
@@ -187,7 +240,11 @@ export class Container {
     if (active) active.markFailed('crash', `container ${reason} during the invocation`);
     // A frozen container cannot touch its /tmp, so an idle one loses it at once (reaping is then
     // visible on disk the moment the clock passes the idle timeout); a busy one only after it is dead.
-    if (!active) rmSync(this.tmpDir, { recursive: true, force: true });
+    if (!active) {
+      rmSync(this.tmpDir, { recursive: true, force: true });
+      this.#options.events?.emit(this.functionName, this.id, { type: 'container-ended', reason: stopReason(reason), lostWork: this.#frozenWork, tmpKept: false });
+      this.#frozenWork = [];
+    }
     if (active) this.#finish(active, [], new SimError('SIMULATOR_CLOSED', `container ${this.id} was ${reason} during the invocation`));
     const terminated = this.#detachWorker();
     if (terminated) {
@@ -250,6 +307,7 @@ export class Container {
     this.#flag = new Int32Array(new SharedArrayBuffer(4));
     // A start is a use: the bundle cache removes least recently used bundles first.
     void touchBundle(bundle.bundlePath);
+    this.#options.events?.emit(this.functionName, this.id, { type: 'container-spawned', bundleHash: bundle.bundleHash });
     Atomics.store(this.#flag, 0, 1);
     this.#clockLink?.close();
     const link = ContainerClockLink.open(this.#options.clock, this.id, bundle.name, () => this.#state === 'busy' || this.#state === 'initializing');
@@ -377,8 +435,10 @@ export class Container {
       this.#initWatch = null;
     }
     if (message.type === 'ready') {
-      this.#coldStartMs = performance.now() - spawnedMs;
+      this.#spawnMs = roundMs(performance.now() - spawnedMs);
+      this.#initDurationMs = roundMs(message.initDurationMs);
       if (active) active.initDurationMs = message.initDurationMs;
+      this.#options.events?.emit(this.functionName, this.id, { type: 'init-done', initDurationMs: this.#initDurationMs, spawnMs: this.#spawnMs });
       if (this.#state === 'initializing') this.#state = 'busy';
       return;
     }
@@ -396,10 +456,19 @@ export class Container {
         return;
       case 'v2-head':
         // Only a body still being produced comes this way (a whole one, or none, is 'v2-complete').
+        this.#emitResponse(active, message.status);
         active.respondStreaming({ status: message.status, statusText: message.statusText, headers: message.headers });
         return;
       case 'v2-chunk':
         active.enqueue(message.chunk);
+        return;
+      case 'carried-over':
+        this.#options.events?.emit(this.functionName, this.id, {
+          type: 'carried-over-finished',
+          requestId: active.requestId,
+          finished: message.finished,
+          stillPending: message.stillPending,
+        });
         return;
       case 'frozen':
         // Both in this one synchronous step: the response completes and the container goes back to
@@ -418,14 +487,14 @@ export class Container {
     switch (message.type) {
       case 'v1-response':
         try {
-          active.respond(fromV1Result(message.result));
+          this.#respond(active, fromV1Result(message.result));
         } catch (error) {
           if (!(error instanceof InvalidV1ResultError)) throw error;
           this.#handlerError(active, { errorType: error.name, errorMessage: error.message });
         }
         return;
       case 'v2-complete':
-        active.respond({ kind: 'buffered', status: message.status, headers: message.headers, body: message.body });
+        this.#respond(active, { kind: 'buffered', status: message.status, headers: message.headers, body: message.body });
         return;
       case 'v2-end':
         active.closeBody();
@@ -443,7 +512,18 @@ export class Container {
   #handlerError(active: Invocation, error: SerializedError): void {
     active.markFailed('handler-error', `${error.errorType}: ${error.errorMessage}`);
     this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${error.stack ?? active.errorMessage}`);
-    active.respond(errorResponse(502, error));
+    this.#respond(active, errorResponse(502, error));
+  }
+
+  /** Answers the caller, and tells the event log the status (the first answer only, as Invocation keeps it). */
+  #respond(active: Invocation, response: Response | BufferedResponse): void {
+    this.#emitResponse(active, response.status);
+    active.respond(response);
+  }
+
+  #emitResponse(active: Invocation, status: number): void {
+    if (active.responded) return;
+    this.#options.events?.emit(this.functionName, this.id, { type: 'response', requestId: active.requestId, status });
   }
 
   #onTimeout(active: Invocation): void {
@@ -489,7 +569,7 @@ export class Container {
     this.#initWatch = null;
     active.markFailed(outcome, `${error.errorType}: ${error.errorMessage}`);
     this.#options.logger?.warn(`[${this.functionName} ${this.id}] ${active.requestId} ${outcome}: ${error.stack ?? active.errorMessage}`);
-    active.respond(errorResponse(status, body ?? error));
+    this.#respond(active, errorResponse(status, body ?? error));
     active.failBody(new Error(active.errorMessage));
     // Marked dead at once: the answer above already went out at the deadline, and the container is
     // back in its pool now (its next invocation is a cold start with the same /tmp), whatever the old
@@ -522,9 +602,44 @@ export class Container {
     if (active.errorMessage !== undefined) report.errorMessage = active.errorMessage;
     const initReport = this.#initReports.get(active);
     if (initReport) report.initReport = initReport;
+    this.#emitEnd(report, frozen !== undefined);
     // Logged before `done` resolves (finish resolves it), after the pool got the container back.
     active.finish(report, rejection, () => {
       if (this.#options.reportLines) this.#logReport(report);
+    });
+  }
+
+  /** The invocation's end as an event: the container froze, or its runtime (or the container) ended. */
+  #emitEnd(report: InvocationReport, froze: boolean): void {
+    const events = this.#options.events;
+    if (!events) return;
+    const durationMs = roundMs(report.durationMs);
+    if (froze && (report.outcome === 'ok' || report.outcome === 'handler-error')) {
+      this.#frozenWork = report.pendingAtFreeze;
+      events.emit(this.functionName, this.id, {
+        type: 'frozen',
+        requestId: report.requestId,
+        outcome: report.outcome,
+        durationMs,
+        billedDurationMs: report.billedDurationMs,
+        maxMemoryUsedMb: report.maxMemoryUsedMb,
+        pendingAtFreeze: report.pendingAtFreeze,
+        ...(report.errorMessage !== undefined && { errorMessage: report.errorMessage }),
+      });
+      return;
+    }
+    // A stopped container ends for good; otherwise only its runtime ended and the environment is reset.
+    const stopped = this.#state === 'stopped';
+    this.#frozenWork = [];
+    events.emit(this.functionName, this.id, {
+      type: 'container-ended',
+      reason: stopped ? stopReason(this.#stopReason) : failReason(report.outcome),
+      requestId: report.requestId,
+      outcome: report.outcome,
+      durationMs,
+      ...(report.errorMessage !== undefined && { errorMessage: report.errorMessage }),
+      lostWork: [],
+      tmpKept: !stopped,
     });
   }
 

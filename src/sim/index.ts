@@ -14,3 +14,4 @@ export { ManualClock, systemClock } from './clock.ts';
 export { SimError } from './errors.ts';
 export { headerList } from './header-list.ts';
 export { reservedEnvNames } from './lambda-env.ts';
+export { DEFAULT_EVENT_HISTORY_LIMIT, roundMs, type ContainerEndReason, type SimEvent, type SimEventBody, type SimEventListener, type SimEventSource, type SimEventType } from './events.ts';

@@ -97,6 +97,8 @@ export type FromRuntime =
   /** The head of a v2 response whose body is still being produced; its chunks follow. */
   | { type: 'v2-head'; requestId: string; status: number; statusText: string; headers: Array<[string, string]> }
   | { type: 'v2-chunk'; requestId: string; chunk: Uint8Array }
+  /** After a thaw: the requests carried over from the last freeze that settled before the handler ran, and those still in flight. */
+  | { type: 'carried-over'; requestId: string; finished: PendingWork[]; stillPending: PendingWork[] }
   | FinalMessage
   | {
       type: 'frozen';

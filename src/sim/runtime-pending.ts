@@ -128,6 +128,16 @@ export class PendingWorkTracker {
     return new Set(this.#requests.keys());
   }
 
+  /** Which of `requests` are still in flight, with what they are. */
+  describe(requests: Set<object>): Map<object, PendingWork> {
+    const described = new Map<object, PendingWork>();
+    for (const request of requests) {
+      const work = this.#requests.get(request);
+      if (work) described.set(request, work);
+    }
+    return described;
+  }
+
   /** Resolves once none of `requests` is in flight any more, or after `graceMs` (real time), whichever is first. */
   whenSettled(requests: Set<object>, graceMs: number): Promise<void> {
     const allDone = (): boolean => {

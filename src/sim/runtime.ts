@@ -75,7 +75,15 @@ async function invoke(fn: UserFunction, message: InvokeMessage): Promise<void> {
   // ordering deterministic instead of a race, and the handler's own new work cannot sneak out before
   // the freeze that follows it.
   // (Nothing carried over, the usual case: no await, which would cost a turn of the microtask queue.)
-  if (carriedOver.size > 0) await tracker.whenSettled(carriedOver, data.thawGraceMs);
+  if (carriedOver.size > 0) {
+    const before = tracker.describe(carriedOver);
+    await tracker.whenSettled(carriedOver, data.thawGraceMs);
+    // Tell the simulator which carried-over work resumed and finished inside this invocation (the
+    // timeline links it to the invocation that left it).
+    const after = tracker.describe(carriedOver);
+    const finished = [...before].filter(([request]) => !after.has(request)).map(([, work]) => work);
+    post({ type: 'carried-over', requestId: message.requestId, finished, stillPending: [...after.values()] });
+  }
   let final: FinalMessage | undefined;
   try {
     final = fn.api === 'v1' ? await runV1(fn, message, services) : await runV2(fn, message, services);

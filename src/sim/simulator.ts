@@ -27,6 +27,7 @@ import { armedTimers } from './container-clock.ts';
 import { DEFAULT_INIT_TIMEOUT_MS } from './init-limit.ts';
 import { createTmpRoot, sweepStaleTmpRoots } from './tmp-root.ts';
 import { SimError } from './errors.ts';
+import { SimEventLog, type SimEventSource } from './events.ts';
 import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
 import { DEFAULT_NODE_VERSION_MAJOR, LOCAL_ACCOUNT_ID, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
 import { ContainerPool } from './pool.ts';
@@ -64,6 +65,8 @@ export interface SimulatorExtraOptions {
    * {@link FunctionConfig} terms. Merged with each function's in-source config as Netlify merges them.
    */
   functionSettings?: FunctionSettings;
+  /** How many events {@link Simulator.events} keeps as history. Default 10,000 (events.ts). */
+  eventHistoryLimit?: number;
 }
 
 const DEFAULTS = { idleTimeoutMs: 600_000, timeoutMs: 60_000, memoryLimitMb: 1024, thawGraceMs: 2000 };
@@ -116,6 +119,7 @@ export class Simulator {
   #inFlight = new Set<Promise<InvocationReport>>();
   #closed = false;
   #nextContainer = 1;
+  readonly #events: SimEventLog;
 
   constructor(options: SimulatorOptions & SimulatorExtraOptions) {
     if (!options || typeof options.functionsDir !== 'string') throw new SimError('INVALID_OPTIONS', 'functionsDir is required');
@@ -133,6 +137,7 @@ export class Simulator {
     this.#reportLines = options.reportLines ?? true;
     this.#nodeVersionMajor = nodeVersionMajorOf(options.nodeVersionMajor, this.#env.AWS_LAMBDA_JS_RUNTIME);
     this.#siteId = this.#env.SITE_ID ?? UNLINKED_SITE_ID;
+    this.#events = new SimEventLog({ clock: this.#clock, ...(options.eventHistoryLimit !== undefined && { historyLimit: options.eventHistoryLimit }) });
     // Every container's /tmp lives under one root, so close() can prove it removed them all. Roots
     // that killed runs left behind (their process is dead) go first.
     sweepStaleTmpRoots();
@@ -191,7 +196,7 @@ export class Simulator {
         : { requestId, clientIp, request, geo, params: options.context?.params ?? {} };
     this.#assertOpen();
     const container = pool.acquire();
-    if (!container) return this.#throttled(name, requestId);
+    if (!container) return this.#throttled(name, requestId, request);
     const running = container.invoke(payload, () => pool.release(container));
     options.onStart?.({ requestId, containerId: container.id, coldStart: running.coldStart });
     const done = running.done;
@@ -223,6 +228,14 @@ export class Simulator {
   /** With a ManualClock: resolves with the first timer armed inside a container (now or later) that matches. */
   whenTimer(predicate: (timer: ArmedTimer) => boolean = () => true): Promise<ArmedTimer> {
     return armedTimers(this.#clock).when(predicate);
+  }
+
+  /**
+   * What happened to every container, on the simulator's clock: history since start (bounded) and a
+   * live subscription. See events.ts for the event types.
+   */
+  events(): SimEventSource {
+    return this.#events;
   }
 
   /** Live containers of every function. */
@@ -260,7 +273,7 @@ export class Simulator {
     rmSync(this.#tmpRoot, { recursive: true, force: true });
   }
 
-  #throttled(name: string, requestId: string): BufferedInvocationResult {
+  #throttled(name: string, requestId: string, request: BufferedRequest): BufferedInvocationResult {
     // Lambda's answer when reserved concurrency is exhausted; no container is touched.
     const report: InvocationReport = {
       requestId,
@@ -276,6 +289,8 @@ export class Simulator {
       errorMessage: `Rate Exceeded: ${name} is at its maximum concurrency (${this.#maxConcurrency})`,
     };
     this.#logger?.warn(`[${name}] ${requestId} throttled: ${report.errorMessage}`);
+    const url = new URL(request.url);
+    this.#events.emit(name, '', { type: 'throttled', requestId, method: request.method, path: `${url.pathname}${url.search}` });
     return {
       requestId,
       containerId: '',
@@ -329,6 +344,7 @@ export class Simulator {
           logger: this.#logger,
           reportLines: this.#reportLines,
           nodeVersionMajor: this.#nodeVersionMajor,
+          events: this.#events,
         });
       },
     });
