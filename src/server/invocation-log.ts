@@ -54,3 +54,39 @@ function describeTimer(work: PendingWork): string {
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
+
+/** What one access line says about a request. */
+export interface AccessEntry {
+  method: string;
+  /** Path and query as the client sent them. */
+  path: string;
+  status: number;
+  /** From the request's arrival to the last byte of the response (or the client hanging up), real ms. */
+  durationMs: number;
+  /** Set when a function served it. */
+  requestId?: string;
+  containerId?: string;
+  coldStart?: boolean;
+  /** True when the client went away before the response was complete. */
+  aborted?: boolean;
+  /** Set when a static file served it (its path inside the publish directory). */
+  staticFile?: string;
+}
+
+/**
+ * One access line per request, the line a person scans: what was asked, what it answered, how long it
+ * took, and which container served it, cold or warm. Examples:
+ * `POST /api/send-data-unawaited 200 4.21 ms r1 send-data-unawaited-1 cold`,
+ * `GET / 200 0.48 ms static index.html`, `GET /api/nope 404 0.12 ms`.
+ * The duration is the whole request as the client saw it (body upload and streaming included); REPORT's
+ * Duration is the handler's alone, as Lambda measures it.
+ */
+export function formatAccess(entry: AccessEntry): string {
+  let line = `${entry.method} ${entry.path} ${entry.status} ${entry.durationMs.toFixed(2)} ms`;
+  if (entry.requestId !== undefined) line += ` ${entry.requestId}`;
+  if (entry.containerId !== undefined) line += ` ${entry.containerId} ${entry.coldStart ? 'cold' : 'warm'}`;
+  else if (entry.requestId !== undefined) line += ' no-container';
+  if (entry.staticFile !== undefined) line += ` static ${entry.staticFile}`;
+  if (entry.aborted) line += ' (client gone)';
+  return line;
+}

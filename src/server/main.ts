@@ -40,6 +40,7 @@ function banner(running: RunningLocalServer): string {
         ? `  ${f.name.padEnd(nameWidth)}  NOT SERVED (${f.error.code}): ${f.error.message}`
         : `  ${f.name.padEnd(nameWidth)}  ${f.api}  ${publicPaths(f, running.server.redirects).join('  ')}${f.error ? `  (fails to load: ${f.error.message})` : ''}`,
     ),
+    `Timeline: ${url}/__sim/  (events: ${url}/__sim/events)`,
     `Containers: ${url}/__sim/containers`,
   ];
   if (running.watchedDirs.length > 0) {

@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { BufferedInvocationResult, BufferedRequest, Clock, ContainerSnapshot, FunctionInfo, Geo, InvocationReport, InvokeOptions, SimLogger } from '../sim/api.ts';
-import { systemClock } from '../sim/index.ts';
+import { systemClock, type SimEventSource } from '../sim/index.ts';
 import { ConcurrencyGate } from './concurrency-gate.ts';
 import { ServerError, fromSimulatorError } from './errors.ts';
-import { formatEnd, formatPendingWarning, formatReport, formatStart } from './invocation-log.ts';
+import { EventStream } from './event-stream.ts';
+import { formatAccess, formatEnd, formatPendingWarning, formatReport, formatStart, type AccessEntry } from './invocation-log.ts';
 import type { RedirectRule } from '../site/redirects.ts';
 import { describeParserError, rawErrorResponse, type ParserError } from './parse-errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -12,6 +15,8 @@ import { clientIp, ClientGoneError, readBody, requestHeaders } from './request.t
 import { drain, sendError, sendJson, writeBuffered, writeResponse } from './response.ts';
 import { RouteTable, type RouteTableOptions } from './routes.ts';
 import { nextRun, ScheduleRunner, scheduledAnswer, scheduledRequest } from './scheduled.ts';
+import { isSimPage, serveSimPage, simPrefix } from './sim-pages.ts';
+import { sendStaticFile, StaticFiles, StaticPrecedence, type StaticFile } from './static-files.ts';
 import { isOwnConnection } from './own-connections.ts';
 import { isLoopback, isWildcard, parseTarget, publicUrl, simAccessAllowed, urlHost } from './url.ts';
 
@@ -23,6 +28,8 @@ export interface SimulatorPort {
   functions(): Promise<FunctionInfo[]>;
   invokeBuffered(name: string, request: BufferedRequest, options?: InvokeOptions): Promise<BufferedInvocationResult>;
   containers(): ContainerSnapshot[];
+  /** What happened to every container (src/sim/events.ts), for `/__sim/events` and the timeline page. */
+  events(): SimEventSource;
   refresh(): Promise<string[]>;
   close(): Promise<void>;
   destroy(): Promise<void>;
@@ -81,6 +88,12 @@ export interface LocalServerOptions {
   runSchedules?: boolean;
   /** Whether a static file answers a path: a `preferStatic` function yields to it (see routes.ts). */
   hasStaticFile?: (pathname: string) => boolean;
+  /**
+   * The site's publish directory (netlify.toml `[build] publish`), served as static files the way
+   * Netlify serves them (static-files.ts). Default: none, only functions are served. Unless
+   * `hasStaticFile` is given, it also answers that question for `preferStatic` functions.
+   */
+  publishDir?: string;
   /** Geolocation for requests without an `x-nf-geo` header (`--country`); default netlify dev's mock location. */
   geo?: Geo;
   /** Client bounds; each field defaults to {@link defaultHttpTimeouts}. */
@@ -152,6 +165,9 @@ export class LocalServer {
   #routeOptions: RouteTableOptions;
   #clock: Clock;
   #schedules: ScheduleRunner | undefined;
+  #static: StaticFiles | undefined;
+  #precedence: StaticPrecedence;
+  #events: EventStream;
   #geo: Geo | undefined;
 
   private constructor(init: {
@@ -165,6 +181,8 @@ export class LocalServer {
     url: string;
     routeOptions: RouteTableOptions;
     clock: Clock;
+    staticFiles: StaticFiles | undefined;
+    precedence: StaticPrecedence;
     geo: Geo | undefined;
   }) {
     const { options } = init;
@@ -191,6 +209,9 @@ export class LocalServer {
     this.#url = init.url;
     this.#routeOptions = init.routeOptions;
     this.#clock = init.clock;
+    this.#static = init.staticFiles;
+    this.#precedence = init.precedence;
+    this.#events = new EventStream(init.simulator.events(), () => init.clock.now());
     this.#geo = init.geo;
   }
 
@@ -234,17 +255,21 @@ export class LocalServer {
       );
     }
     let simulator: SimulatorPort | undefined;
+    let staticFiles: StaticFiles | undefined;
     try {
       simulator = await options.createSimulator({ URL: selfUrl });
       const redirects = options.redirects ?? [];
       const clock = options.clock ?? systemClock;
+      staticFiles = options.publishDir === undefined ? undefined : new StaticFiles(options.publishDir);
+      const files = staticFiles;
+      const hasStaticFile = options.hasStaticFile ?? (files ? (pathname: string) => files.resolve(pathname) !== undefined : undefined);
       const routeOptions: RouteTableOptions = {
         rateLimiter: new RateLimiter(clock),
-        ...(options.hasStaticFile !== undefined && { hasStaticFile: options.hasStaticFile }),
+        ...(hasStaticFile !== undefined && { hasStaticFile }),
       };
       const functions = await simulator.functions();
       const routes = new RouteTable(functions, redirects, routeOptions);
-      instance = new LocalServer({ server, simulator, routes, redirects, logger, options, timeouts, url, routeOptions, clock, geo: options.geo });
+      instance = new LocalServer({ server, simulator, routes, redirects, logger, options, timeouts, url, routeOptions, clock, geo: options.geo, staticFiles, precedence: new StaticPrecedence(functions, redirects) });
       if (options.runSchedules === true) instance.#startSchedules(functions);
       resolveReady(instance);
       return instance;
@@ -254,6 +279,7 @@ export class LocalServer {
       // not bundle is listed with its error instead): leave nothing behind (the simulator already made
       // its temp root).
       await simulator?.destroy().catch(() => undefined);
+      staticFiles?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       throw error;
@@ -308,6 +334,7 @@ export class LocalServer {
       const changed = await this.#simulator.refresh();
       const functions = await this.#simulator.functions();
       this.#routes = new RouteTable(functions, this.#redirects, this.#routeOptions);
+      this.#precedence = new StaticPrecedence(functions, this.#redirects);
       this.#schedules?.update(functions);
       return changed;
     };
@@ -367,6 +394,9 @@ export class LocalServer {
   async #shutdown(graceMs: number): Promise<void> {
     this.#draining = true;
     this.#server.closeIdleConnections();
+    // Event streams never end by themselves: end them (their clients reconnect to a restarted server).
+    this.#events.closeAll();
+    this.#static?.close();
     for (const [cut, socket] of [...this.#receiving]) if (!isOwnConnection(socket)) cut();
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
@@ -402,13 +432,16 @@ export class LocalServer {
     this.#schedules?.close();
     this.#draining = true;
     this.#closing ??= Promise.resolve();
+    this.#static?.close();
+    this.#events.closeAll();
     this.#server.close();
     this.#server.closeAllConnections();
     await this.#simulator.destroy();
   }
 
   #accept(req: IncomingMessage, res: ServerResponse): void {
-    const handled = this.#handle(req, res).catch((error: unknown) => {
+    const access = this.#trackAccess(req, res);
+    const handled = this.#handle(req, res, access).catch((error: unknown) => {
       this.#logger.warn(`internal error serving ${req.method ?? '?'} ${req.url ?? '?'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       sendError(res, 'INTERNAL_ERROR', 'the local server failed to handle this request');
     });
@@ -418,7 +451,42 @@ export class LocalServer {
     void handled.then(settled, settled);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Logs one access line when the response is over (finished or cut off). Requests for the
+   * simulator's own pages are left out: the timeline page would otherwise fill the log with itself.
+   */
+  #trackAccess(req: IncomingMessage, res: ServerResponse): Partial<AccessEntry> | undefined {
+    const target = req.url ?? '/';
+    if (target.startsWith(simPrefix) || target === '/__sim') return undefined;
+    const startedMs = performance.now();
+    const access: Partial<AccessEntry> = {};
+    res.once('close', () => {
+      this.#logger.info(
+        formatAccess({
+          ...access,
+          method: req.method ?? '?',
+          path: target,
+          status: res.statusCode,
+          durationMs: performance.now() - startedMs,
+          ...(!res.writableFinished && { aborted: true }),
+        }),
+      );
+    });
+    return access;
+  }
+
+  /** Serves a file of the publish directory (GET and HEAD only, as Netlify's CDN and netlify dev). */
+  async #serveStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile, access: Partial<AccessEntry> | undefined): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      sendError(res, 'METHOD_NOT_ALLOWED', 'a static file answers GET and HEAD only');
+      return;
+    }
+    if (access && this.#static) access.staticFile = path.relative(this.#static.rootDir, file.filePath);
+    await sendStaticFile(res, file, req.method === 'HEAD');
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, access: Partial<AccessEntry> | undefined): Promise<void> {
     // A client that hangs up mid-request must not take the server down: errors on its socket end here.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
@@ -439,9 +507,31 @@ export class LocalServer {
         return;
       }
     }
+    if (isSimPage(url.pathname)) {
+      await serveSimPage(req, res, url.pathname, this.#events);
+      return;
+    }
     const route = this.#routes.match(url.pathname, { method: req.method ?? 'GET', ip: clientIp(req), domain: url.hostname });
+    if (this.#static && route.kind !== 'sim-containers' && !url.pathname.startsWith('/.netlify/')) {
+      // Netlify serves a static file before a rewrite (unless forced), after a function's config.path
+      // (unless preferStatic, which routes.ts already let yield): see static-files.ts.
+      const file = this.#static.resolve(url.pathname);
+      if (file && !(route.kind === 'function' && this.#precedence.functionWins(url.pathname))) {
+        await this.#serveStatic(req, res, file, access);
+        return;
+      }
+    }
     if (route.kind === 'not-found') {
-      sendError(res, route.code, route.message);
+      // A rateLimit rewrite to a static path, else the site's own 404 page (as Netlify serves it for a
+      // path nothing answers), else the JSON error.
+      const rewritten = route.rewrittenPathname === undefined ? undefined : this.#static?.resolve(route.rewrittenPathname);
+      if (rewritten) {
+        await this.#serveStatic(req, res, rewritten, access);
+        return;
+      }
+      const notFoundPage = route.code === 'ROUTE_NOT_FOUND' && (req.method === 'GET' || req.method === 'HEAD') ? this.#static?.resolve('/404.html') : undefined;
+      if (notFoundPage) await sendStaticFile(res, notFoundPage, req.method === 'HEAD', 404);
+      else sendError(res, route.code, route.message);
       return;
     }
     if (route.kind === 'rate-limited') {
@@ -458,7 +548,7 @@ export class LocalServer {
       sendJson(res, 200, await this.#containersReport());
       return;
     }
-    await this.#invoke(route.name, url, req, res, route.params);
+    await this.#invoke(route.name, url, req, res, route.params, access);
   }
 
   /**
@@ -477,7 +567,14 @@ export class LocalServer {
     return isOwnConnection(req.socket) ? 'own' : 'outside';
   }
 
-  async #invoke(name: string, url: URL, req: IncomingMessage, res: ServerResponse, params?: Record<string, string>): Promise<void> {
+  async #invoke(
+    name: string,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+    params: Record<string, string> | undefined,
+    access: Partial<AccessEntry> | undefined,
+  ): Promise<void> {
     const method = req.method ?? 'GET';
     let body: Uint8Array | null = null;
     if (method !== 'GET' && method !== 'HEAD') {
@@ -515,6 +612,7 @@ export class LocalServer {
       return;
     }
     const requestId = `r${this.#nextRequestNumber++}`;
+    if (access) access.requestId = requestId;
     // Handed over as it arrived (no web Request in between): the simulator maps it for the function.
     let request: BufferedRequest = { method, url: publicUrl(url, req.headers.host, this.#url), headers: requestHeaders(req), body };
     const schedule = this.#routes.config(name)?.schedule;
@@ -526,7 +624,13 @@ export class LocalServer {
       result = await this.#simulator.invokeBuffered(name, request, {
         clientIp: clientIp(req),
         requestId,
-        onStart: (start) => this.#logger.info(formatStart(start, name)),
+        onStart: (start) => {
+          if (access) {
+            access.containerId = start.containerId;
+            access.coldStart = start.coldStart;
+          }
+          this.#logger.info(formatStart(start, name));
+        },
         // A request's own x-nf-geo header is more specific than the server-wide --country.
         ...((params !== undefined || geo !== undefined) && { context: { ...(params !== undefined && { params }), ...(geo !== undefined && { geo }) } }),
       });
@@ -616,7 +720,8 @@ export class LocalServer {
         state: snapshot.state,
         invocations: snapshot.invocations,
         bundleHash: snapshot.bundleHash,
-        coldStartMs: snapshot.coldStartMs,
+        initDurationMs: snapshot.initDurationMs,
+        spawnMs: snapshot.spawnMs,
         idleMs: snapshot.idleMs,
         pendingAtLastFreeze: snapshot.lastPendingAtFreeze,
       });
@@ -710,7 +815,10 @@ export interface ContainersReport {
         state: ContainerSnapshot['state'];
         invocations: number;
         bundleHash: string;
-        coldStartMs: number;
+        /** Module evaluation at the last cold start, as Lambda's Init Duration (ms, 2 decimals). */
+        initDurationMs: number;
+        /** Worker start plus module evaluation at the last cold start (ms, 2 decimals). */
+        spawnMs: number;
         idleMs: number;
         pendingAtLastFreeze: ContainerSnapshot['lastPendingAtFreeze'];
       }>;

@@ -86,6 +86,7 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
       ...(options.host !== undefined && { host: options.host }),
       redirects: servedRedirects(site),
       ...options.http,
+      ...(site.publishDir !== undefined && { publishDir: site.publishDir }),
       ...(logger !== undefined && { logger }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.runSchedules !== undefined && { runSchedules: options.runSchedules }),

@@ -17,6 +17,8 @@ import type {
   PendingWork,
 } from '../../src/sim/api.ts';
 import type { SimulatorPort } from '../../src/server/server.ts';
+import { systemClock } from '../../src/sim/clock.ts';
+import { SimEventLog, type SimEventSource } from '../../src/sim/events.ts';
 
 /** What a fake function's handler gets besides the request. */
 export interface FakeContext {
@@ -34,6 +36,8 @@ export interface FakeFunction {
   name: string;
   api?: HandlerApi;
   configPath?: string | string[];
+  /** The function's merged config, as the registry fills it (only `preferStatic` matters to the server today). */
+  config?: FunctionInfo['config'];
   handler(request: Request, context: FakeContext): Response | Promise<Response>;
 }
 
@@ -82,6 +86,8 @@ export class FakeSimulator implements SimulatorPort {
   readonly invocations: FakeInvocation[] = [];
   closeCalls = 0;
   destroyCalls = 0;
+  /** The fake emits no events of its own; a test may emit some to exercise the stream. */
+  readonly eventLog = new SimEventLog({ clock: systemClock });
 
   constructor(functions: FakeFunction[]) {
     for (const fn of functions) this.#define(fn);
@@ -105,6 +111,7 @@ export class FakeSimulator implements SimulatorPort {
       if (!fn) continue;
       const info: FunctionInfo = { name, api: fn.api ?? 'v2', bundleHash: hash, bundleBytes: 100 };
       if (fn.configPath !== undefined) info.configPath = fn.configPath;
+      if (fn.config !== undefined) info.config = fn.config;
       infos.push(info);
     }
     return infos;
@@ -193,6 +200,10 @@ export class FakeSimulator implements SimulatorPort {
     return { requestId, containerId: active.id, coldStart, response: answer, done: Promise.resolve(report) };
   }
 
+  events(): SimEventSource {
+    return this.eventLog;
+  }
+
   containers(): ContainerSnapshot[] {
     return this.#containers.map((c) => ({
       id: c.id,
@@ -200,7 +211,8 @@ export class FakeSimulator implements SimulatorPort {
       state: c.state,
       invocations: c.invocations,
       bundleHash: c.bundleHash,
-      coldStartMs: 12.25,
+      initDurationMs: 12.25,
+      spawnMs: 30.5,
       idleMs: c.state === 'busy' ? 0 : 5,
       tmpDir: `/fake/tmp/${c.id}`,
       lastPendingAtFreeze: c.lastPendingAtFreeze,

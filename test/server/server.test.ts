@@ -346,19 +346,26 @@ describe('bad input', () => {
 });
 
 describe('logs and introspection', () => {
-  it('logs START, END and REPORT per invocation, with Init Duration on the cold start only', async () => {
+  it('logs START, END and REPORT per invocation, with Init Duration on the cold start only, and one access line per request', async () => {
     const { url, log } = await startServer([echo]);
     await fetch(`${url}/api/echo`);
-    await log.waitFor(/^REPORT RequestId: r1\t/);
-    await fetch(`${url}/api/echo`);
-    await log.waitFor(/^REPORT RequestId: r2\t/);
-    expect(log.lines).toEqual([
+    await log.waitFor(/^GET \/api\/echo 200 .* r1 /);
+    await fetch(`${url}/api/echo?x=1`, { method: 'POST', body: 'hi' });
+    await log.waitFor(/^POST \/api\/echo\?x=1 200 .* r2 /);
+    await fetch(`${url}/api/nope`);
+    await log.waitFor(/^GET \/api\/nope 404 /);
+    // The access line's duration is real time: only its shape is fixed.
+    const lines = log.lines.map((line) => (line.startsWith('REPORT') ? line : line.replace(/ \d+\.\d\d ms( |$)/, ' <t> ms$1')));
+    expect(lines).toEqual([
       'START RequestId: r1 Version: $LATEST Function: echo Container: c1 (cold)',
       'END RequestId: r1',
       'REPORT RequestId: r1\tContainer: c1\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 1024 MB\tMax Memory Used: 40 MB\tInit Duration: 12.25 ms',
+      'GET /api/echo 200 <t> ms r1 c1 cold',
       'START RequestId: r2 Version: $LATEST Function: echo Container: c1',
       'END RequestId: r2',
       'REPORT RequestId: r2\tContainer: c1\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 1024 MB\tMax Memory Used: 40 MB',
+      'POST /api/echo?x=1 200 <t> ms r2 c1 warm',
+      'GET /api/nope 404 <t> ms',
     ]);
   });
 
@@ -398,7 +405,7 @@ describe('logs and introspection', () => {
     const body = (await res.json()) as { functions: Record<string, { containers: Array<Record<string, unknown>> }> };
     expect(body.functions.idle?.containers).toEqual([]);
     expect(body.functions.echo?.containers).toEqual([
-      { id: 'c1', state: 'frozen', invocations: 2, bundleHash: expect.any(String), coldStartMs: 12.25, idleMs: 5, pendingAtLastFreeze: [] },
+      { id: 'c1', state: 'frozen', invocations: 2, bundleHash: expect.any(String), initDurationMs: 12.25, spawnMs: 30.5, idleMs: 5, pendingAtLastFreeze: [] },
     ]);
     const post = await fetch(`${url}/__sim/containers`, { method: 'POST' });
     expect(post.status).toBe(405);
