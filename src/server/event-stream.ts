@@ -6,11 +6,14 @@
  * event's `seq` and whose `data` is the event as JSON; a client that reconnects with `Last-Event-ID`
  * (EventSource does this itself) gets only what it missed. Documented in docs/timeline.md.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimEvent, SimEventSource } from '../sim/index.ts';
 
 /** The first message of every stream. */
 export interface EventStreamHello {
+  /** New at every server start: sequence numbers start again at 1 when it changes. */
+  serverId: string;
   /** How many events the server keeps as history. */
   historyLimit: number;
   /** How many events were dropped from the front of the history since the server started. */
@@ -30,6 +33,7 @@ export class EventStream {
   #source: SimEventSource;
   #now: () => number;
   #open = new Set<ServerResponse>();
+  readonly #serverId = randomUUID();
 
   constructor(source: SimEventSource, now: () => number) {
     this.#source = source;
@@ -44,7 +48,10 @@ export class EventStream {
   /** Answers one `GET /__sim/events`; the response stays open until the client or the server closes it. */
   serve(req: IncomingMessage, res: ServerResponse): void {
     const after = Number(req.headers['last-event-id'] ?? 0);
-    const lastSeen = Number.isInteger(after) && after > 0 ? after : 0;
+    const history = this.#source.history();
+    const newest = history.at(-1)?.seq ?? 0;
+    // An id beyond the newest event comes from before a restart (sequence numbers started again): all of it is new.
+    const lastSeen = Number.isInteger(after) && after > 0 && after <= newest ? after : 0;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -69,9 +76,9 @@ export class EventStream {
       this.#open.delete(res);
     };
     res.on('close', cleanup);
-    const hello: EventStreamHello = { historyLimit: this.#source.historyLimit, dropped: this.#source.dropped, nowMs: this.#now() };
+    const hello: EventStreamHello = { serverId: this.#serverId, historyLimit: this.#source.historyLimit, dropped: this.#source.dropped, nowMs: this.#now() };
     let text = `retry: 1000\nevent: hello\ndata: ${JSON.stringify(hello)}\n\n`;
-    for (const event of this.#source.history()) {
+    for (const event of history) {
       if (event.seq <= sentSeq) continue;
       text += message(event);
       sentSeq = event.seq;

@@ -98,6 +98,14 @@ describe('the timeline page (/__sim/) in Chromium', () => {
     // Details on focus, from the keyboard.
     await frozen.focus();
     await expect(page.locator('#details').textContent()).resolves.toContain(`started by ${first}`);
+    // Arrow keys move between items; the details follow the focus.
+    const focusedKey = (): Promise<string | null> => page.evaluate<string | null>("document.activeElement && document.activeElement.getAttribute('data-key')");
+    const frozenKey = await frozen.getAttribute('data-key');
+    await page.keyboard.press('ArrowRight');
+    expect(await focusedKey()).not.toBe(frozenKey);
+    await expect(page.locator('#details').textContent()).resolves.not.toContain(`started by ${first}`);
+    await page.keyboard.press('ArrowLeft');
+    expect(await focusedKey()).toBe(frozenKey);
     await frozen.blur();
     await page.locator('#details').waitFor({ state: 'hidden' });
     const articleShot = await screenshot(page, 'timeline.png');

@@ -100,7 +100,7 @@ describe('GET /__sim/events', () => {
     const live = await reader.waitFor((m) => m.event === 'live');
     const [hello] = reader.messages;
     expect(hello?.event).toBe('hello');
-    expect(JSON.parse(hello?.data ?? '{}')).toEqual({ historyLimit: 10_000, dropped: 0, nowMs: clock.now() });
+    expect(JSON.parse(hello?.data ?? '{}')).toEqual({ serverId: expect.stringMatching(/^[0-9a-f-]{36}$/), historyLimit: 10_000, dropped: 0, nowMs: clock.now() });
     const replayed = reader.events();
     // r1's delivery is frozen in its container: collect has not been called yet.
     expect(replayed.map((event) => [event.functionName, event.type])).toEqual(
@@ -157,6 +157,10 @@ describe('GET /__sim/events', () => {
     const { reader: resumed } = await openStream(url, { 'last-event-id': String(seqs[1]) });
     await resumed.waitFor((m) => m.event === 'live');
     expect(resumed.events().map((event) => event.seq)).toEqual(seqs.slice(2));
+    // An id from before a restart (beyond the newest event) gets the whole history again.
+    const { reader: restarted } = await openStream(url, { 'last-event-id': '999999' });
+    await restarted.waitFor((m) => m.event === 'live');
+    expect(restarted.events().map((event) => event.seq)).toEqual(seqs);
   });
 
   it('answers other methods with 405, and ends open streams when the server closes', async () => {

@@ -3,13 +3,16 @@
  * simulator tells through it (cold start, freeze with pending work, thaw, carried-over work finishing
  * inside a later invocation, and every way a container ends), on a ManualClock.
  */
-import { createServer, type IncomingMessage } from 'node:http';
 import { once } from 'node:events';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ManualClock, type SimEvent, type SimEventSource } from '../../src/sim/index.ts';
 import { SimEventLog } from '../../src/sim/events.ts';
-import { call, request, startSim, whenStarted } from './helpers.ts';
+import { call, FIXTURES_DIR, request, startSim, whenStarted } from './helpers.ts';
 
 /** What the story needs from an event: its type and the fields that matter, not seq/atMs. */
 function story(events: SimEvent[], containerId: string): Array<Record<string, unknown>> {
@@ -214,5 +217,21 @@ describe('the events of a real simulator', () => {
     await sim.close();
     const ends = events.filter((event) => event.type === 'container-ended').map((event) => [event.containerId, event.reason]);
     expect(ends).toContainEqual([warm.result.containerId, 'shut-down']);
+  });
+
+  it('say rebuilt for a container whose function changed (after refresh), as after a deploy', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'events-rebuild-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    await copyFile(path.join(FIXTURES_DIR, 'echo-v1.ts'), path.join(dir, 'echo-v1.ts'));
+    const { sim } = startSim({ functionsDir: dir });
+    const events = collect(sim.events());
+    const before = await call(sim, 'echo-v1');
+    await writeFile(path.join(dir, 'echo-v1.ts'), `export const handler = async () => ({ statusCode: 200, body: 'v2 of the source' });\n`);
+    expect(await sim.refresh()).toEqual(['echo-v1']);
+    const after = await call(sim, 'echo-v1');
+    expect(after.text).toBe('v2 of the source');
+    expect(events.filter((event) => event.type === 'container-ended').map((event) => [event.containerId, event.reason, event.tmpKept])).toEqual([
+      [before.result.containerId, 'rebuilt', false],
+    ]);
   });
 });

@@ -390,7 +390,7 @@
       labels.append(label);
 
       const g = svg('g', { class: 'lane', 'data-container': lane.id }, root);
-      svg('line', { x1: 0, x2: width, y1: top + LANE_H - 0.5, y2: top + LANE_H - 0.5, class: 'lane-sep' }, g);
+      svg('line', { x1: 0, x2: '100%', y1: top + LANE_H - 0.5, y2: top + LANE_H - 0.5, class: 'lane-sep' }, g);
 
       // Frozen spans first, so bars draw over their ends.
       lane.frozen.forEach((span, i) => drawFrozen(g, fn, lane, span, i, top, nowX));
@@ -660,10 +660,16 @@
     scheduleRender();
   });
 
-  // Left/right arrows move focus between the items of the timeline, in drawing order.
+  // Left/right arrows move focus between the items of the timeline.
   el.functions.addEventListener('keydown', (event) => {
     if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
-    const items = [...el.functions.querySelectorAll('.item')];
+    // In reading order: lane by lane, left to right within a lane (drawing order differs: spans are
+    // drawn under bars).
+    const lanes = [...el.functions.querySelectorAll('g.lane')];
+    const laneIndex = (item) => lanes.indexOf(item.closest('g.lane'));
+    const items = [...el.functions.querySelectorAll('.item')].sort(
+      (a, b) => laneIndex(a) - laneIndex(b) || a.getBoundingClientRect().left - b.getBoundingClientRect().left,
+    );
     const index = items.indexOf(document.activeElement);
     if (index < 0) return;
     const next = items[index + (event.key === 'ArrowRight' ? 1 : -1)];
@@ -676,25 +682,42 @@
 
   // ---- stream ----------------------------------------------------------------------------------
 
-  const source = new EventSource('/__sim/events');
-  source.addEventListener('hello', (message) => {
-    hello = JSON.parse(message.data);
-    updateStatus();
-  });
-  source.addEventListener('live', () => {
-    live = true;
-    document.body.dataset.live = 'true';
-    scheduleRender();
-  });
-  source.addEventListener('message', (message) => {
-    const event = JSON.parse(message.data);
-    if (paused) held.push(event);
-    else apply(event);
-    if (!paused) scheduleRender();
-    else updateStatus();
-  });
-  source.addEventListener('error', () => {
-    live = false;
-    updateStatus();
-  });
+  let source;
+  function connect() {
+    source = new EventSource('/__sim/events');
+    source.addEventListener('hello', (message) => {
+      const next = JSON.parse(message.data);
+      if (hello && hello.serverId !== next.serverId) {
+        // The server restarted: its events start again at 1. Start over, from its whole history.
+        source.close();
+        hello = null;
+        model = new Map();
+        lastSeq = 0;
+        clearedAfter = 0;
+        held = [];
+        live = false;
+        connect();
+        return;
+      }
+      hello = next;
+      updateStatus();
+    });
+    source.addEventListener('live', () => {
+      live = true;
+      document.body.dataset.live = 'true';
+      scheduleRender();
+    });
+    source.addEventListener('message', (message) => {
+      const event = JSON.parse(message.data);
+      if (paused) held.push(event);
+      else apply(event);
+      if (!paused) scheduleRender();
+      else updateStatus();
+    });
+    source.addEventListener('error', () => {
+      live = false;
+      updateStatus();
+    });
+  }
+  connect();
 })();
