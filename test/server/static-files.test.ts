@@ -3,7 +3,8 @@
  * types, index.html for directories, pretty URLs, no way out of the directory, and Netlify's precedence
  * between static files, rewrites and functions' config.path.
  */
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -77,6 +78,27 @@ describe('static files from the publish directory', () => {
     const head = await fetch(`${url}/style.css`, { method: 'HEAD' });
     expect([head.status, head.headers.get('content-length'), await head.text()]).toEqual([200, '6', '']);
     await log.waitFor(/^GET \/ 200 .* static index\.html$/);
+  });
+
+  it('sees a file added or removed while it runs (answers are cached until the directory changes)', async () => {
+    const root = await site({ 'index.html': 'home' });
+    const { url } = await serve(root, []);
+    expect((await get(`${url}/late.txt`)).status).toBe(404);
+    const changed = (): Promise<void> =>
+      new Promise((resolve) => {
+        const watcher = watch(root, { recursive: true }, () => {
+          watcher.close();
+          resolve();
+        });
+      });
+    let seen = changed();
+    await writeFile(path.join(root, 'late.txt'), 'late');
+    await seen;
+    await expect.poll(async () => (await get(`${url}/late.txt`)).body).toBe('late');
+    seen = changed();
+    await rm(path.join(root, 'late.txt'));
+    await seen;
+    await expect.poll(async () => (await get(`${url}/late.txt`)).status).toBe(404);
   });
 
   it('never leaves the directory: .. (raw or encoded), encoded slashes and symlinks out are not found', async () => {
