@@ -19,6 +19,11 @@
   const FROZEN_MIN = 60;
   const FROZEN_PENDING_MIN = 300; // room for "POST /.netlify/functions/collect (from r12)"
   const PAD = 12;
+  // A page left open under load must stay responsive: each function keeps (and draws) only its last
+  // WINDOW_PX of timeline, about 1,500 invocations at the tightest spacing; older items are dropped.
+  const WINDOW_PX = 24_000;
+  // Redraws at most this often (the whole SVG is rebuilt each time).
+  const MIN_REDRAW_MS = 150;
 
   const el = {
     filter: document.getElementById('filter'),
@@ -52,7 +57,7 @@
   function fnOf(name) {
     let fn = model.get(name);
     if (!fn) {
-      fn = { name, lanes: new Map(), cursor: PAD, lastAtMs: undefined, gaps: [], throttled: [], invocations: 0, cold: 0 };
+      fn = { name, lanes: new Map(), cursor: PAD, prunedTo: 0, lastAtMs: undefined, gaps: [], throttled: [], invocations: 0, cold: 0 };
       model.set(name, fn);
     }
     return fn;
@@ -223,6 +228,25 @@
       default:
         break;
     }
+    prune(fn);
+  }
+
+  /** Forgets what has scrolled out of the function's window (see WINDOW_PX). */
+  function prune(fn) {
+    const minX = fn.cursor - WINDOW_PX;
+    if (minX <= fn.prunedTo + WINDOW_PX / 4) return;
+    fn.prunedTo = minX;
+    const keep = (end) => end === undefined || end >= minX;
+    for (const [id, lane] of fn.lanes) {
+      lane.invs = lane.invs.filter((inv) => keep(inv.x1));
+      lane.frozen = lane.frozen.filter((span) => keep(span.x1));
+      lane.colds = lane.colds.filter((cold) => keep(cold.x1));
+      lane.ends = lane.ends.filter((end) => end.x >= minX);
+      const empty = !lane.current && !lane.openFrozen && lane.invs.length + lane.frozen.length + lane.colds.length + lane.ends.length === 0;
+      if (empty) fn.lanes.delete(id);
+    }
+    fn.gaps = fn.gaps.filter((gap) => gap.x + gap.w >= minX);
+    fn.throttled = fn.throttled.filter((t) => t.x >= minX);
   }
 
   function sameWork(a, b) {
@@ -364,7 +388,9 @@
     const nowX = fn.cursor + 40;
     const width = Math.max(nowX + FROZEN_PENDING_MIN + 20, 600);
     const height = AXIS_H + rows * LANE_H;
-    const root = svg('svg', { width, height, role: 'group', 'aria-label': `${fn.name} timeline` }, scroll);
+    // Past the window, the view starts where the kept items start (x stays in model coordinates).
+    const minX = fn.prunedTo > 0 ? fn.prunedTo - PAD : 0;
+    const root = svg('svg', { width: width - minX, height, viewBox: `${minX} 0 ${width - minX} ${height}`, preserveAspectRatio: 'xMinYMin meet', role: 'group', 'aria-label': `${fn.name} timeline` }, scroll);
 
     const axisLabel = document.createElement('div');
     axisLabel.className = 'axis';
@@ -390,7 +416,8 @@
       labels.append(label);
 
       const g = svg('g', { class: 'lane', 'data-container': lane.id }, root);
-      svg('line', { x1: 0, x2: '100%', y1: top + LANE_H - 0.5, y2: top + LANE_H - 0.5, class: 'lane-sep' }, g);
+      // Drawn past the content: CSS may make the SVG wider than its content (min-width: 100%).
+      svg('line', { x1: minX, x2: width + 2000, y1: top + LANE_H - 0.5, y2: top + LANE_H - 0.5, class: 'lane-sep' }, g);
 
       // Frozen spans first, so bars draw over their ends.
       lane.frozen.forEach((span, i) => drawFrozen(g, fn, lane, span, i, top, nowX));
@@ -579,6 +606,7 @@
 
   function render() {
     renderQueued = false;
+    lastRenderMs = performance.now();
     rendering = true;
     try {
       draw();
@@ -623,10 +651,14 @@
     updateStatus();
   }
 
+  let lastRenderMs = 0;
+
   function scheduleRender() {
     if (renderQueued) return;
     renderQueued = true;
-    requestAnimationFrame(render);
+    const waitMs = MIN_REDRAW_MS - (performance.now() - lastRenderMs);
+    if (waitMs <= 0) requestAnimationFrame(render);
+    else setTimeout(() => requestAnimationFrame(render), waitMs);
   }
 
   function updateStatus() {
