@@ -61,6 +61,10 @@ describe('the timeline page (/__sim/) in Chromium', () => {
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    onTestFailed(async () => {
+      console.log('page errors:', pageErrors);
+      await screenshot(page, 'timeline-failure.png').catch(() => undefined);
+    });
     const outside: string[] = [];
     // Works offline: every request the page makes stays on the local server.
     page.on('request', (request) => {
@@ -69,7 +73,7 @@ describe('the timeline page (/__sim/) in Chromium', () => {
 
     await page.goto(`${url}/__sim/`);
     await page.locator('body[data-live="true"]').waitFor();
-    await expect(page.locator('#empty').textContent()).resolves.toContain('No invocations yet');
+    await expect.poll(() => page.locator('#empty').textContent()).toContain('No invocations yet');
 
     // The article's scenario: send-data-unawaited twice.
     const first = await post(`${url}/api/send-data-unawaited`, { n: 1 });
@@ -79,8 +83,8 @@ describe('the timeline page (/__sim/) in Chromium', () => {
     await page.locator(`.item.inv[data-request-id="${first}"][data-pending="1"][data-status="200"]`).waitFor();
     const frozen = page.locator(`.item.frozen[data-left-by="${first}"]`);
     await page.locator(`.item.frozen[data-left-by="${first}"][data-pending="1"]`).waitFor();
-    await expect(frozen.textContent()).resolves.toBe(`⚠ ${first}'s work, frozen unfinished:POST /.netlify/functions/collect`);
-    await expect(frozen.getAttribute('aria-label')).resolves.toBe(`Frozen after ${first} with unfinished work: POST /.netlify/functions/collect`);
+    await expect.poll(() => frozen.textContent()).toBe(`⚠ ${first}'s work, frozen unfinished:POST /.netlify/functions/collect`);
+    await expect.poll(() => frozen.getAttribute('aria-label')).toBe(`Frozen after ${first} with unfinished work: POST /.netlify/functions/collect`);
 
     const second = await post(`${url}/api/send-data-unawaited`, { n: 2 });
     await log.waitFor(new RegExp(`^REPORT RequestId: ${second}\\t`));
@@ -88,24 +92,24 @@ describe('the timeline page (/__sim/) in Chromium', () => {
     // and linked to the first.
     await page.locator(`.item.settle[data-inside="${second}"][data-from="${first}"][data-finished="1"]`).waitFor();
     await page.locator(`.item.inv[data-request-id="${second}"][data-status="200"]`).waitFor();
-    await expect(frozen.getAttribute('data-thawed-by')).resolves.toBe(second);
-    await expect(frozen.getAttribute('data-finished-in')).resolves.toBe(second);
+    await expect.poll(() => frozen.getAttribute('data-thawed-by')).toBe(second);
+    await expect.poll(() => frozen.getAttribute('data-finished-in')).toBe(second);
     // In words, for someone who has not read the article.
     const story = page.locator(`#stories li[data-left-by="${first}"]`);
-    await expect(story.textContent()).resolves.toContain(
+    await expect.poll(() => story.textContent()).toContain(
       `this request's work (POST /.netlify/functions/collect) was frozen, unfinished, when its container froze; it ran only when the next request (${second}) thawed the container`,
     );
     // Details on focus, from the keyboard.
     await frozen.focus();
-    await expect(page.locator('#details').textContent()).resolves.toContain(`started by ${first}`);
+    await expect.poll(() => page.locator('#details').textContent()).toContain(`started by ${first}`);
     // Arrow keys move between items; the details follow the focus.
     const focusedKey = (): Promise<string | null> => page.evaluate<string | null>("document.activeElement && document.activeElement.getAttribute('data-key')");
     const frozenKey = await frozen.getAttribute('data-key');
     await page.keyboard.press('ArrowRight');
-    expect(await focusedKey()).not.toBe(frozenKey);
-    await expect(page.locator('#details').textContent()).resolves.not.toContain(`started by ${first}`);
+    await expect.poll(focusedKey).not.toBe(frozenKey);
+    await expect.poll(() => page.locator('#details').textContent()).not.toContain(`started by ${first}`);
     await page.keyboard.press('ArrowLeft');
-    expect(await focusedKey()).toBe(frozenKey);
+    await expect.poll(focusedKey).toBe(frozenKey);
     await frozen.blur();
     await page.locator('#details').waitFor({ state: 'hidden' });
     const articleShot = await screenshot(page, 'timeline.png');
@@ -119,14 +123,14 @@ describe('the timeline page (/__sim/) in Chromium', () => {
     expect(new Set(burst.map((b) => b.containerId)).size).toBe(4);
     const whoami = page.locator('section.fn[data-function="whoami"]');
     await whoami.locator('.item.inv[data-status="200"]').nth(3).waitFor();
-    await expect(whoami.locator('.lane-label').count()).resolves.toBe(4);
-    await expect(whoami.locator('svg g.lane').count()).resolves.toBe(4);
-    await expect(whoami.locator('.item.cold').count()).resolves.toBe(4);
+    await expect.poll(() => whoami.locator('.lane-label').count()).toBe(4);
+    await expect.poll(() => whoami.locator('svg g.lane').count()).toBe(4);
+    await expect.poll(() => whoami.locator('.item.cold').count()).toBe(4);
 
     // Ten idle minutes on the clock: every container is reaped, and the page says so.
     clock.advance(600_000);
     await whoami.locator('.item.end[data-reason="reaped"]').nth(3).waitFor();
-    await expect(whoami.locator('.gap-label').first().textContent()).resolves.toBe('+10 min');
+    await expect.poll(() => whoami.locator('.gap-label').first().textContent()).toBe('+10 min');
     const unawaited = page.locator('section.fn[data-function="send-data-unawaited"]');
     await unawaited.locator('.item.end[data-reason="reaped"]').waitFor();
     await screenshot(page, 'timeline-reaped.png');
@@ -139,7 +143,7 @@ describe('the timeline page (/__sim/) in Chromium', () => {
     };
     await page.locator('#filter').selectOption('whoami');
     await page.waitForFunction("document.querySelectorAll('section.fn').length === 1");
-    await expect(sections()).resolves.toEqual(['whoami']);
+    await expect.poll(() => sections()).toEqual(['whoami']);
     await page.locator('#pause').click();
     await post(`${url}/api/send-data`, { paused: true });
     await page.waitForFunction("/paused \\(\\d+ new events? waiting\\)/.test(document.getElementById('status').textContent)");
