@@ -12,7 +12,7 @@ import type { SimEvent, SimEventSource } from '../sim/index.ts';
 
 /** The first message of every stream. */
 export interface EventStreamHello {
-  /** New at every server start: sequence numbers start again at 1 when it changes. */
+  /** New at every server start (and simulator replacement): sequence numbers start again at 1 when it changes. */
   serverId: string;
   /** How many events the server keeps as history. */
   historyLimit: number;
@@ -33,7 +33,7 @@ export class EventStream {
   #source: SimEventSource;
   #now: () => number;
   #open = new Set<ServerResponse>();
-  readonly #serverId = randomUUID();
+  #serverId = randomUUID();
 
   constructor(source: SimEventSource, now: () => number) {
     this.#source = source;
@@ -91,6 +91,17 @@ export class EventStream {
     replaying = false;
     text += `event: live\ndata: ${JSON.stringify({ seq: sentSeq })}\n\n`;
     res.write(text);
+  }
+
+  /**
+   * Streams another simulator's events (the server replaced its simulator after a config change). Its
+   * sequence numbers start again, so it gets a new `serverId` and open streams end: clients reconnect
+   * (EventSource does so by itself) and start over from the new history.
+   */
+  replaceSource(source: SimEventSource): void {
+    this.#source = source;
+    this.#serverId = randomUUID();
+    this.closeAll();
   }
 
   /** Ends every open stream (the server is closing: a stream would otherwise keep it open forever). */

@@ -361,6 +361,8 @@ export class LocalServer {
       }
       const previous = this.#simulator;
       this.#simulator = simulator;
+      // A new simulator numbers its events from 1 again: open streams end, and reconnect to its history.
+      this.#events.replaceSource(simulator.events());
       this.#routes = routes;
       this.#redirects = redirects;
       this.#schedules?.update(functions);

@@ -73,8 +73,26 @@
   }
 
   function workText(work) {
-    if (work.kind === 'timer') return `timer (${work.delayMs} ms)`;
+    if (work.kind === 'timer') return `${work.timerApi || 'timer'} ${work.delayMs ?? '?'} ms`;
     return `${work.method || ''} ${shortUrl(work.url || '')}`.trim();
+  }
+
+  /**
+   * In words, the work a freeze left: the requests by name, timers counted (a fetch's own
+   * AbortSignal.timeout is a timer too; the request is what a reader is looking for).
+   */
+  function worksText(works) {
+    const requests = works.filter((work) => work.kind !== 'timer').map(workText);
+    const timers = works.length - requests.length;
+    const timerText = timers === 0 ? '' : `${timers} timer${timers === 1 ? '' : 's'}`;
+    if (requests.length === 0) return timerText;
+    return timerText ? `${requests.join(', ')}, plus ${timerText}` : requests.join(', ');
+  }
+
+  /** The work a freeze left that the request which froze the container started (older leftovers aside). */
+  function ownWork(span) {
+    const own = span.pending.filter((work) => work.requestId === span.requestId);
+    return own.length ? own : span.pending;
   }
 
   function shortUrl(url) {
@@ -340,7 +358,7 @@
   }
 
   function pendingSentence(span) {
-    const works = span.pending.map(workText).join(', ');
+    const works = worksText(ownWork(span));
     const by = span.inv ? `${span.requestId} (${span.inv.method} ${span.inv.path}${span.inv.status ? ` → ${span.inv.status}` : ''})` : span.requestId;
     if (span.finishedIn) {
       const wait = span.frozenForMs !== undefined && span.frozenForMs >= TIME_GAP_MIN_MS ? `, ${clockGap(span.frozenForMs).slice(1)} later` : '';
@@ -451,7 +469,7 @@
     const pending = span.pending.length > 0;
     const y = pending ? top + 17 : top + 26;
     const h = pending ? 30 : 12;
-    const works = span.pending.map(workText).join(', ');
+    const works = worksText(ownWork(span));
     const label = pending
       ? `Frozen after ${span.requestId} with unfinished work: ${works}`
       : `Frozen after ${span.requestId}`;
@@ -476,7 +494,9 @@
     const room = x1 - span.x0 - 10;
     if (pending && room > 30) {
       text(node, span.x0 + 6, y + 13, fit(`⚠ ${span.requestId}'s work, frozen unfinished:`, room, 6.9), 'pending-text');
-      text(node, span.x0 + 6, y + 26, fit(works, room), 'frozen-text mono');
+      // The requests by name (timers are counted in the details and the sentence above).
+      const requests = ownWork(span).filter((work) => work.kind !== 'timer').map(workText).join(', ');
+      text(node, span.x0 + 6, y + 26, fit(requests || works, room, 7), 'frozen-text mono');
     } else if (!pending && room > 50) {
       text(node, span.x0 + 6, top + 22, fit('frozen', room), 'frozen-text');
     }
