@@ -150,7 +150,7 @@ describe('the packed tarball, installed into a fresh site', () => {
     expect(tarballFiles).toEqual(
       expect.arrayContaining(['package.json', 'dist/sim/index.js', 'dist/sim/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'docs/testing.md']),
     );
-    const unexpected = tarballFiles.filter((file) => !/^(dist\/.*\.(js|d\.ts)|package\.json|README\.md|docs\/testing\.md)$/.test(file));
+    const unexpected = tarballFiles.filter((file) => !/^(dist\/.*\.(js|d\.ts)|dist\/server\/timeline\/(index\.html|timeline\.css)|package\.json|README\.md|docs\/testing\.md)$/.test(file));
     expect(unexpected).toEqual([]);
   });
 
@@ -171,6 +171,11 @@ describe('the packed tarball, installed into a fresh site', () => {
     expect(await v1.json()).toEqual({ api: 'v1', count: 1, path: '/.netlify/functions/legacy' });
     const v2 = await fetch(`${url}/.netlify/functions/hello`);
     expect(await v2.json()).toEqual({ api: 'v2', url: '/.netlify/functions/hello' });
+    // The timeline page and its script ship with the package (they are not TypeScript).
+    const page = await fetch(`${url}/__sim/`);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, expect.stringContaining('text/html')]);
+    const script = await fetch(`${url}/__sim/timeline.js`);
+    expect(script.status).toBe(200);
     served.child.kill('SIGTERM');
     expect(await served.exited).toBe(0);
   });
