@@ -70,21 +70,28 @@ describe('responses', () => {
 });
 
 describe('concurrency', () => {
-  it('concurrent requests reach distinct cold containers (whoami), and a later one reuses a warm one', async () => {
+  it('requests sent together get a container each unless one is already free again (whoami), and a later one reuses a warm one', async () => {
     const { url } = await startTestServer();
-    const concurrent = await Promise.all(Array.from({ length: 4 }, () => curl(`${url}/api/whoami`)));
-    const identities = concurrent.map((r) => JSON.parse(r.body) as { containerId: string; coldStart: boolean; invocation: number });
-    expect(new Set(identities.map((i) => i.containerId)).size).toBe(4);
-    expect(identities.every((i) => i.coldStart && i.invocation === 1)).toBe(true);
+    // Four curl processes rarely all arrive while the others are still busy on a loaded machine: a
+    // request that comes after another froze rightly takes that warm container. The test with a gate
+    // below holds requests in flight to pin "concurrent means cold"; this one checks the bookkeeping.
+    const together = await Promise.all(Array.from({ length: 4 }, () => curl(`${url}/api/whoami`)));
+    const identities = together.map((r) => JSON.parse(r.body) as { containerId: string; coldStart: boolean; invocation: number });
+    const cold = identities.filter((i) => i.coldStart);
+    expect(cold.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(cold.map((i) => i.containerId)).size).toBe(cold.length);
+    expect(cold.every((i) => i.invocation === 1)).toBe(true);
+    const containerIds = new Set(identities.map((i) => i.containerId));
+    expect(containerIds.size).toBe(cold.length);
     const later = JSON.parse((await curl(`${url}/api/whoami`)).body) as { containerId: string; coldStart: boolean };
     expect(later.coldStart).toBe(false);
-    expect(identities.map((i) => i.containerId)).toContain(later.containerId);
+    expect([...containerIds]).toContain(later.containerId);
     const snapshot = JSON.parse((await curl(`${url}/__sim/containers`)).body) as {
       functions: Record<string, { containers: Array<{ state: string; invocations: number }> }>;
     };
     const whoami = snapshot.functions.whoami?.containers ?? [];
-    expect(whoami).toHaveLength(4);
-    expect(whoami.map((c) => c.invocations).sort()).toEqual([1, 1, 1, 2]);
+    expect(whoami).toHaveLength(containerIds.size);
+    expect(whoami.reduce((sum, c) => sum + c.invocations, 0)).toBe(5);
   });
 
   it('three requests held in flight at once get three containers, each counting from 1', async () => {
