@@ -35,9 +35,12 @@ export function assertSinkAuthorized(authorization: string | null, env: Readonly
 
 /**
  * Whether this function runs in a production deploy: the v2 context's `deploy.context` (what Netlify
- * documents for functions at run time), or `CONTEXT=production` in the environment (Netlify's build
- * variable, which a site may also set for its functions).
+ * documents for functions at run time). Only when there is none, `CONTEXT=production` in the
+ * environment (Netlify's build variable, which a site may also set for its functions). `CONTEXT` is not
+ * read when the context answers: functions do not get it in production, and the simulator warns on every
+ * function that reads it, which would put that warning on collect's first call in every session.
  */
 export function isProductionDeploy(deployContext: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  return deployContext === 'production' || env.CONTEXT === 'production';
+  if (deployContext !== undefined) return deployContext === 'production';
+  return env.CONTEXT === 'production';
 }

@@ -33,4 +33,19 @@ describe('sink token', () => {
     expect(isProductionDeploy('dev', {})).toBe(false);
     expect(isProductionDeploy('deploy-preview', { CONTEXT: 'deploy-preview' })).toBe(false);
   });
+
+  it('does not read CONTEXT when the deploy context answers, so the simulator logs no CONTEXT warning for collect', () => {
+    const read: string[] = [];
+    const env = new Proxy<Record<string, string | undefined>>({ CONTEXT: 'production' }, {
+      get: (target, name) => {
+        if (typeof name === 'string') read.push(name);
+        return typeof name === 'string' ? target[name] : undefined;
+      },
+    });
+    expect(isProductionDeploy('dev', env)).toBe(false);
+    expect(isProductionDeploy('production', env)).toBe(true);
+    expect(read).toEqual([]);
+    expect(isProductionDeploy(undefined, env)).toBe(true);
+    expect(read).toEqual(['CONTEXT']);
+  });
 });
