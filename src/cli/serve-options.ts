@@ -48,6 +48,11 @@ export const serveEnvVars: Record<string, string> = {
   SIM_IDLE_TIMEOUT_MS: 'how long an idle container lives before it is reaped (default 600000, 10 min)',
   SIM_TIMEOUT_MS: 'invocation time limit (default 60000, Netlify synchronous functions)',
   SIM_MAX_CONCURRENCY: 'most containers per function; beyond it requests get 429 (default unlimited)',
+  // The server's hardening knobs (src/server/http-settings.ts, docs/reliability.md), read by the same start.
+  SIM_FUNCTION_CONCURRENCY: 'invocations of one function at once; more wait in its queue (default 16)',
+  SIM_QUEUE_LENGTH: 'requests waiting per function before 429 THROTTLED (default 1000)',
+  SIM_SHUTDOWN_GRACE_MS: 'how long Ctrl-C lets in-flight and waitUntil work finish (default 10000)',
+  SIM_EXPOSE: '1 serves /__sim/* to clients beyond this machine (default 0: loopback only)',
 };
 
 /** Parses `serve`'s arguments and the environment. Throws {@link UsageError}. */

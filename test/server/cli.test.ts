@@ -107,7 +107,7 @@ describe('stateful-serverless (src/cli/main.ts)', () => {
     expect(code).toBe(0);
     expect(stderr).toEqual([]);
     const text = stdout.join('\n');
-    for (const item of ['--site DIR', '--port N', '--host H', '--context C', '--country XX', '--toml-env', '--run-schedules', '--watch', '--no-watch', '--help', '--version', 'PORT', 'HOST', 'SIM_IDLE_TIMEOUT_MS', 'SIM_TIMEOUT_MS', 'SIM_MAX_CONCURRENCY']) {
+    for (const item of ['--site DIR', '--port N', '--host H', '--context C', '--country XX', '--toml-env', '--run-schedules', '--watch', '--no-watch', '--help', '--version', 'PORT', 'HOST', 'SIM_IDLE_TIMEOUT_MS', 'SIM_TIMEOUT_MS', 'SIM_MAX_CONCURRENCY', 'SIM_FUNCTION_CONCURRENCY', 'SIM_QUEUE_LENGTH', 'SIM_SHUTDOWN_GRACE_MS', 'SIM_EXPOSE']) {
       expect(text).toContain(item);
     }
     expect((await runCli(['--help'])).stdout.join('\n')).toBe(text);
