@@ -52,7 +52,7 @@ export function scheduledAnswer(input: { path: string; userAgent: string | undef
       `Your function returned a status code of \`${input.status}\`.\nAt the moment, Netlify does nothing about that. In the future, there might be a retry mechanism based on this.`,
     );
   }
-  return { status: failed ? 500 : 200, contentType: 'text/plain', body: paragraphs.map((text) => `${text}\n\n`).join('') };
+  return { status: failed ? 500 : 200, contentType: 'text/plain; charset=utf-8', body: paragraphs.map((text) => `${text}\n\n`).join('') };
 }
 
 /** The next time `schedule` fires after `afterMs`, or undefined when it cannot be read. */

@@ -139,7 +139,7 @@ function headerValue(name: string, value: unknown): string {
 /**
  * Turns a v1 handler's `{statusCode, headers, multiValueHeaders, body, isBase64Encoded}` into the
  * answer sent to the client, with a web `Response`'s header rules (names lower-cased and sorted,
- * repeated fields joined with ", " except set-cookie, a text body typed text/plain) but without
+ * repeated fields joined with ", " except set-cookie) but without
  * building one: this runs once per v1 request, on the server's busiest thread.
  */
 export function fromV1Result(result: V1Result): BufferedResponse {
@@ -162,9 +162,10 @@ export function fromV1Result(result: V1Result): BufferedResponse {
   const bodyless = NULL_BODY_STATUSES.has(status) || !result.body;
   let body: Uint8Array | string | null = null;
   if (!bodyless && result.body) {
+    // No content-type is invented for a body the function left untyped: netlify-cli writes the
+    // result's own headers and nothing else (netlify-cli `lib/functions/synchronous.ts`, measured in
+    // test/compat/corpus-netlify-dev.test.ts).
     body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
-    // A web Response given a string body types it; netlify-cli answers through one, so do the same.
-    if (!result.isBase64Encoded && !fields.has('content-type')) fields.set('content-type', ['text/plain;charset=UTF-8']);
   }
   const answer: BufferedResponse = { kind: 'buffered', status, headers: headerList(fields), body };
   if (result.metadata?.builder_function === true) answer.builder = true;

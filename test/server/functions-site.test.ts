@@ -246,7 +246,7 @@ describe('scheduled functions', () => {
     const { url } = await serve(dir);
     const res = await fetch(`${url}/.netlify/functions/nightly`);
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toBe('text/plain');
+    expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await res.text()).toContain("which is a scheduled function.\nYou can do this to test your functions locally, but it won't work in production.");
     // The manual clock starts at 2026-01-01T00:00:00Z: the next 03:00 UTC.
     expect(JSON.parse(await readFile(received, 'utf8'))).toEqual({ method: 'POST', agent: 'Netlify Clockwork', body: { next_run: '2026-01-01T03:00:00.000Z' } });

@@ -17,7 +17,9 @@ async function viaWebResponse(result: V1Result): Promise<{ status: number; heade
   // The mapping the simulator used before: a null-body status drops the body.
   const body = result.body && ![101, 103, 204, 205, 304].includes(result.statusCode ?? 0) ? (result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body) : null;
   const response = new Response(body, { status: result.statusCode ?? 0, headers });
-  return { status: response.status, headers: [...response.headers], body: await response.text() };
+  // A web Response types an untyped string body text/plain; netlify-cli does not, and neither does the mapping.
+  const typed = headers.has('content-type');
+  return { status: response.status, headers: [...response.headers].filter(([name]) => typed || name !== 'content-type'), body: await response.text() };
 }
 
 describe('headerList', () => {
@@ -62,6 +64,11 @@ describe('fromV1Result', () => {
       );
     });
   }
+
+  it('leaves an untyped text body untyped, as netlify-cli answers it', () => {
+    expect(fromV1Result({ statusCode: 200, body: '{"ok":true}' }).headers).toEqual([]);
+    expect(fromV1Result({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: '{}' }).headers).toEqual([['content-type', 'application/json']]);
+  });
 
   it('rejects a header a web Response would reject, as an invalid response rather than a crash', () => {
     expect(() => fromV1Result({ statusCode: 200, headers: { 'bad name': 'x' } })).toThrow(InvalidV1ResultError);
