@@ -57,6 +57,12 @@ export function installEnvWarnings(hints: EnvHints | undefined, functionName: st
       check(key);
       return Reflect.has(object, key);
     },
+    // Without this trap, assigning to a variable that exists would redefine it through the proxy with
+    // a value-only descriptor, which Node's process.env refuses (TypeError "only accepts a configurable,
+    // writable, and enumerable data descriptor"): `process.env.TZ = …` or @netlify/blobs' connectLambda.
+    set(object, key, value) {
+      return Reflect.set(object, key, value);
+    },
   });
 }
 

@@ -143,4 +143,19 @@ describe('environment parity: what a function sees', () => {
     const seen = (await (await fetch(`${url}/.netlify/functions/report`)).json()) as Record<string, unknown>;
     expect(seen).toMatchObject({ ONLY_TOML: 'toml', SECRET: 'from-dotenv' });
   });
+
+  it('a function can assign to a variable it already has while shell variables are being watched', async () => {
+    setShellVariable('STATEFUL_SERVERLESS_SHELL_ONLY', 'from-shell');
+    const dir = await tempDir('env-assign-');
+    await mkdir(path.join(dir, 'netlify', 'functions'), { recursive: true });
+    await writeFile(path.join(dir, '.env'), 'MODE=first\n');
+    // process.env.TZ = …, and @netlify/blobs' connectLambda() rewriting NETLIFY_BLOBS_CONTEXT, do this.
+    await writeFile(
+      path.join(dir, 'netlify', 'functions', 'assign.mjs'),
+      "export default async () => { process.env.MODE = 'second'; process.env.ADDED = 'new'; return Response.json({ mode: process.env.MODE, added: process.env.ADDED }); };\n",
+    );
+    const { url } = await startTestServer({ rootDir: dir });
+    const response = await fetch(`${url}/.netlify/functions/assign`);
+    expect(await response.json()).toEqual({ mode: 'second', added: 'new' });
+  });
 });
