@@ -18,6 +18,8 @@ export interface V1Event {
   multiValueQueryStringParameters: Record<string, string[]>;
   body: string | null;
   isBase64Encoded: boolean;
+  /** Base64 JSON Blobs context for `connectLambda(event)`, added inside the container (runtime/v1-blobs.ts). */
+  blobs?: string;
 }
 
 /** What a v1 handler returns. Fields are checked at runtime: handlers are user code. */

@@ -10,12 +10,14 @@ import { runStreamingHandler } from './lambda-streaming.ts';
 import { serializeError } from './serialize-error.ts';
 import { DEFAULT_NODE_VERSION_MAJOR, type RuntimeServices } from './services.ts';
 import type { UserFunction } from './user-function.ts';
+import { withBlobsField } from './v1-blobs.ts';
 import { buildV1Context } from './v1-context.ts';
 
 /** Runs a v1 handler; resolves with the message that ends the response. */
 export async function runV1(fn: UserFunction, message: InvokeMessage, services: RuntimeServices): Promise<FinalMessage> {
   const { data, tracker, post } = services;
   const { requestId } = message;
+  const event = message.event === undefined ? undefined : withBlobsField(message.event, process.env.NETLIFY_BLOBS_CONTEXT);
   const legacy = (data.nodeVersionMajor ?? DEFAULT_NODE_VERSION_MAJOR) < 24;
   const context = buildV1Context(
     {
@@ -32,7 +34,7 @@ export async function runV1(fn: UserFunction, message: InvokeMessage, services: 
     let headSent = false;
     try {
       await tracker.runAs(requestId, () =>
-        runStreamingHandler(fn.handler, message.event, context, {
+        runStreamingHandler(fn.handler, event, context, {
           head: (head) => {
             headSent = true;
             post({ type: 'v2-head', requestId, status: head.status, statusText: '', headers: head.headers });
@@ -49,10 +51,10 @@ export async function runV1(fn: UserFunction, message: InvokeMessage, services: 
   }
   const result = await tracker.runAs(requestId, () =>
     legacy
-      ? runWithCallback(fn.handler, message.event, context, () =>
+      ? runWithCallback(fn.handler, event, context, () =>
           tracker.whenSettled(tracker.requestsInFlight(), Math.max(0, message.deadlineMs - Date.now())),
         )
-      : fn.handler(message.event, context),
+      : fn.handler(event, context),
   );
   if (typeof result !== 'object' || result === null) {
     // netlify dev's wording; production answers the same 502 with its own message (docs/handlers.md).
