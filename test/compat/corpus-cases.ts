@@ -330,6 +330,41 @@ export const CORPUS_CASES: CorpusCase[] = [
     request: { path: `${F}visits-lambda?page=corpus` },
     production: { status: 200, json: { page: 'corpus', count: 2 } },
   },
+  {
+    name: 'an urlencoded form POST answered with a 303',
+    request: { path: `${F}contact-form`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'email=ada%40example.com&msg=hi', redirect: 'manual' },
+    production: { status: 303, body: '', headers: { location: '/thanks?from=ada%40example.com' } },
+  },
+  {
+    name: 'a form POST missing a field',
+    request: { path: `${F}contact-form`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'msg=hi' },
+    production: { status: 422, body: '{"error":"email required"}' },
+  },
+  {
+    name: 'a multipart upload arrives base64-encoded',
+    request: {
+      path: `${F}multipart`,
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=XyZ' },
+      body: '--XyZ\r\nContent-Disposition: form-data; name="title"\r\n\r\nhello\r\n--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc\r\n--XyZ--\r\n',
+    },
+    production: { status: 200, json: { encoded: true, names: ['title', 'file'] } },
+  },
+  {
+    name: 'Netlify.env, context.requestId, waitUntil, url and Netlify.context in a v2 function',
+    request: { path: `${F}site-info` },
+    production: { status: 200, json: { greeting: 'hello from .env', requestId: 'string', hasWaitUntil: 'function', url: true, netlifyContext: 'object' } },
+    netlifyDev: { differs: 'docs/compatibility.md#third-party-corpus (environment)' },
+  },
+  { name: 'a v2 204 with a null body', request: { path: `${F}no-content`, method: 'DELETE' }, production: { status: 204, body: '' } },
+  { name: 'a HEAD request to a v2 function', request: { path: `${F}no-content`, method: 'HEAD' }, production: { status: 200, body: '' } },
+  { name: 'context.waitUntil does not hold the answer', request: { path: `${F}track?e=view` }, production: { status: 202, body: 'queued' } },
+  {
+    name: 'a v1 body returned as an object instead of a string',
+    request: { path: `${F}object-body` },
+    production: { status: 502, json: { errorType: 'Runtime.InvalidResponse', errorMessage: 'Your function response must have a string body. You gave: object' } },
+    netlifyDev: ERRORS_DIFFER,
+  },
   { name: 'a function that does not exist', request: { path: `${F}nope` }, production: { status: 404 }, netlifyDev: NOT_FOUND_DIFFERS },
 ];
 
