@@ -365,6 +365,12 @@ export const CORPUS_CASES: CorpusCase[] = [
     production: { status: 502, json: { errorType: 'Runtime.InvalidResponse', errorMessage: 'Your function response must have a string body. You gave: object' } },
     netlifyDev: ERRORS_DIFFER,
   },
+  {
+    name: 'included_files read beside the module, and a bundled JSON require',
+    request: { path: `${F}posts?slug=world` },
+    production: { status: 200, json: { slug: 'world', title: 'World' }, headers: JSON_TYPE },
+  },
+  { name: 'a JSON 404 from the function, untyped', request: { path: `${F}posts?slug=nope` }, production: { status: 404, body: '{"error":"not found","known":2}', headers: UNTYPED } },
   { name: 'a function that does not exist', request: { path: `${F}nope` }, production: { status: 404 }, netlifyDev: NOT_FOUND_DIFFERS },
 ];
 
