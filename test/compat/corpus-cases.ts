@@ -371,6 +371,17 @@ export const CORPUS_CASES: CorpusCase[] = [
     production: { status: 200, json: { slug: 'world', title: 'World' }, headers: JSON_TYPE },
   },
   { name: 'a JSON 404 from the function, untyped', request: { path: `${F}posts?slug=nope` }, production: { status: 404, body: '{"error":"not found","known":2}', headers: UNTYPED } },
+  {
+    name: 'preferStatic: a published file wins over the function',
+    request: { path: '/docs/guide.html' },
+    production: { status: 200, body: '<h1>Guide</h1>\n' },
+    netlifyDev: { differs: 'docs/compatibility.md#third-party-corpus (preferStatic)' },
+  },
+  {
+    name: 'preferStatic: the function renders what was not published',
+    request: { path: '/docs/missing' },
+    production: { status: 200, body: 'rendered /docs/missing', headers: { 'content-type': 'text/html' } },
+  },
   { name: 'a function that does not exist', request: { path: `${F}nope` }, production: { status: 404 }, netlifyDev: NOT_FOUND_DIFFERS },
 ];
 

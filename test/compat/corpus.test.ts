@@ -66,7 +66,7 @@ describe('the third-party corpus on the simulator', () => {
   });
 
   it('builds every corpus function, and warns only about the callback handlers production refuses', () => {
-    expect(running.functions).toHaveLength(45);
+    expect(running.functions).toHaveLength(46);
     expect(running.functions.filter((info) => info.error !== undefined).map((info) => info.name)).toEqual([]);
     const warned = new Set(log.matching(/^WARN .*refuses callback handlers/).map((line) => /^WARN \[(\S+)/.exec(line)?.[1]));
     expect([...warned].sort()).toEqual(['legacy-callback', 'og-page']);
