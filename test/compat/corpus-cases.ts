@@ -29,6 +29,8 @@ export interface CorpusAnswer {
   json?: unknown;
   headers?: Record<string, string | null>;
   setCookies?: string[];
+  /** The case's `view` of the body. */
+  viewed?: unknown;
 }
 
 export interface CorpusCase {
@@ -382,6 +384,22 @@ export const CORPUS_CASES: CorpusCase[] = [
     request: { path: '/docs/missing' },
     production: { status: 200, body: 'rendered /docs/missing', headers: { 'content-type': 'text/html' } },
   },
+  {
+    name: 'a netlify.toml rewrite /api/* into a v1 function keeps the original path and URL',
+    request: { path: '/api/echo?z=1' },
+    production: { status: 200, viewed: { path: '/api/echo', rawUrl: '<origin>/api/echo?z=1', rawQuery: 'z=1', queryStringParameters: { z: '1' } } },
+    view: (body) => {
+      const event = JSON.parse(body) as { path: string; rawUrl: string; rawQuery: string; queryStringParameters: unknown };
+      return { path: event.path, rawUrl: event.rawUrl, rawQuery: event.rawQuery, queryStringParameters: event.queryStringParameters };
+    },
+    netlifyDev: { differs: 'docs/compatibility.md#third-party-corpus (redirects)' },
+  },
+  {
+    name: 'a netlify.toml rewrite into a v2 function keeps the original URL',
+    request: { path: '/api/whoami?page=3', headers: { 'user-agent': 'corpus' } },
+    production: { status: 200, json: { method: 'GET', page: '3', agent: 'corpus', ip: '127.0.0.1', path: '/api/whoami' } },
+    netlifyDev: { differs: 'docs/compatibility.md#third-party-corpus (redirects)' },
+  },
   { name: 'a function that does not exist', request: { path: `${F}nope` }, production: { status: 404 }, netlifyDev: NOT_FOUND_DIFFERS },
 ];
 
@@ -423,4 +441,5 @@ export function expectProductionAnswer(testCase: CorpusCase, seen: Observed): vo
   if (production.json !== undefined) expect(JSON.parse(seen.body)).toEqual(production.json);
   for (const [name, value] of Object.entries(production.headers ?? {})) expect({ name, value: seen.headers[name] }).toEqual({ name, value });
   if (production.setCookies !== undefined) expect(seen.setCookies).toEqual(production.setCookies);
+  if (production.viewed !== undefined) expect(testCase.view?.(seen.body)).toEqual(production.viewed);
 }
