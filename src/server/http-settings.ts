@@ -1,5 +1,6 @@
 import { ServerError } from './errors.ts';
 import type { LocalServerOptions } from './server.ts';
+import { integerSetting } from './settings.ts';
 
 /** The server's hardening knobs `npm start` reads from its environment (docs/reliability.md). */
 export type HttpSettings = Pick<LocalServerOptions, 'exposeSim' | 'functionConcurrency' | 'queueLength' | 'shutdownGraceMs' | 'timeouts'>;
@@ -17,21 +18,11 @@ export function readHttpSettings(env: Record<string, string | undefined>): HttpS
     if (!['1', 'true', '0', 'false'].includes(expose)) throw new ServerError('CONFIG_INVALID', `SIM_EXPOSE must be 1 or 0, got "${env.SIM_EXPOSE}"`);
     settings.exposeSim = expose === '1' || expose === 'true';
   }
-  const concurrency = integer(env, 'SIM_FUNCTION_CONCURRENCY', 1, 10_000);
-  const queue = integer(env, 'SIM_QUEUE_LENGTH', 0, 1_000_000);
-  const grace = integer(env, 'SIM_SHUTDOWN_GRACE_MS', 0, 3_600_000);
+  const concurrency = integerSetting(env, 'SIM_FUNCTION_CONCURRENCY', 1, 10_000);
+  const queue = integerSetting(env, 'SIM_QUEUE_LENGTH', 0, 1_000_000);
+  const grace = integerSetting(env, 'SIM_SHUTDOWN_GRACE_MS', 0, 3_600_000);
   if (concurrency !== undefined) settings.functionConcurrency = concurrency;
   if (queue !== undefined) settings.queueLength = queue;
   if (grace !== undefined) settings.shutdownGraceMs = grace;
   return settings;
-}
-
-function integer(env: Record<string, string | undefined>, name: string, min: number, max: number): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ServerError('CONFIG_INVALID', `${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
 }

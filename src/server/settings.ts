@@ -16,18 +16,19 @@ export interface ServerSettings {
  * code `CONFIG_INVALID` with a one-line message for a value that is not a number in range.
  */
 export function readSettings(env: Record<string, string | undefined>): ServerSettings {
-  const settings: ServerSettings = { port: integer(env, 'PORT', 0, 65535) ?? 8888 };
+  const settings: ServerSettings = { port: integerSetting(env, 'PORT', 0, 65535) ?? 8888 };
   if (env.HOST !== undefined && env.HOST !== '') settings.host = env.HOST;
-  const idleTimeoutMs = integer(env, 'SIM_IDLE_TIMEOUT_MS', 1, Number.MAX_SAFE_INTEGER);
-  const timeoutMs = integer(env, 'SIM_TIMEOUT_MS', 1, Number.MAX_SAFE_INTEGER);
-  const maxConcurrency = integer(env, 'SIM_MAX_CONCURRENCY', 1, Number.MAX_SAFE_INTEGER);
+  const idleTimeoutMs = integerSetting(env, 'SIM_IDLE_TIMEOUT_MS', 1, Number.MAX_SAFE_INTEGER);
+  const timeoutMs = integerSetting(env, 'SIM_TIMEOUT_MS', 1, Number.MAX_SAFE_INTEGER);
+  const maxConcurrency = integerSetting(env, 'SIM_MAX_CONCURRENCY', 1, Number.MAX_SAFE_INTEGER);
   if (idleTimeoutMs !== undefined) settings.idleTimeoutMs = idleTimeoutMs;
   if (timeoutMs !== undefined) settings.timeoutMs = timeoutMs;
   if (maxConcurrency !== undefined) settings.maxConcurrency = maxConcurrency;
   return settings;
 }
 
-function integer(env: Record<string, string | undefined>, name: string, min: number, max: number): number | undefined {
+/** An integer environment setting in [min, max], or undefined when unset; a bad value is one `CONFIG_INVALID` line. */
+export function integerSetting(env: Record<string, string | undefined>, name: string, min: number, max: number): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = Number(raw);

@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,15 +15,7 @@ import { startLocalServer, type RunningLocalServer } from '../../src/server/star
 import { resolveSite } from '../../src/site/site.ts';
 import { LogCollector, repoRoot } from '../server/helpers.ts';
 import { CORPUS_CASES, CORPUS_SITE, observe, type Observed } from './corpus-cases.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../fixtures/free-port.ts';
 
 /** What is compared: the server's own address already reads `<origin>`. */
 function comparable(seen: Observed, view: ((body: string) => unknown) | undefined): unknown {
