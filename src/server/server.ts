@@ -759,9 +759,26 @@ function onClientError(error: ParserError, socket: Socket): void {
     socket.destroy();
     return;
   }
-  // A response already under way on this connection (the parser failed in a body while it was being
+  const current = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  // Pipelining: the refused bytes are a later request, and the one before it (complete, being answered)
+  // is still owed its response. Answering at once would put the 400 where the client expects the first
+  // request's answer (HTTP/1.1 matches responses by order) and cut that answer off. So the 400 follows
+  // the current response, as it would have without the error.
+  if (current !== undefined && current.req.complete && !current.writableFinished) {
+    const refusal = rawErrorResponse(describeParserError(error));
+    const answer = (): void => {
+      if (socket.writable) socket.end(refusal);
+      else socket.destroy();
+      setTimeout(() => socket.destroy(), 1_000).unref();
+    };
+    current.once('finish', answer);
+    current.once('close', () => {
+      if (!current.writableFinished) socket.destroy();
+    });
+    return;
+  }
+  // A response already under way for the request the parser failed in (in its body, while it was being
   // answered) cannot get a second head: cut the connection, as Node does.
-  const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (current?.headersSent) {
     socket.destroy();
     return;

@@ -50,3 +50,17 @@ describe('parser refusals get a JSON error body with a code', () => {
     expect((await fetch(`${url}/api/hello-world`)).status).toBe(200);
   });
 });
+
+describe('a refusal pipelined behind a valid request', () => {
+  it('answers the valid request first, then the JSON 400, in order on the one connection', async () => {
+    const { url } = await startTestServer();
+    const answer = await rawExchange(url, 'GET /api/hello-world HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n');
+    // Responses are matched to requests by order: the first one must be the GET's.
+    expect(answer.status).toBe(200);
+    const second = /HTTP\/1\.1 (\d{3})[^\r]*\r\n[\s\S]*?\r\n\r\n(\{[^]*\})$/.exec(answer.body);
+    expect(second?.[1]).toBe('400');
+    expect(errorCode(second?.[2] ?? '')).toBe('MALFORMED_REQUEST');
+    expect(answer.closedByServer).toBe(true);
+    expect((await fetch(`${url}/api/hello-world`)).status).toBe(200);
+  });
+});
