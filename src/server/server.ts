@@ -96,6 +96,12 @@ export interface LocalServerOptions {
   publishDir?: string;
   /** Geolocation for requests without an `x-nf-geo` header (`--country`); default netlify dev's mock location. */
   geo?: Geo;
+  /**
+   * The deploy context (`--context`) the server tells functions in `x-nf-deploy-context`, which production's
+   * proxy sets on every request and the v2 bootstrap reads into `context.deploy.context`. Unset: the
+   * request's own header, else `dev` (netlify dev).
+   */
+  deployContext?: string;
   /** Client bounds; each field defaults to {@link defaultHttpTimeouts}. */
   timeouts?: Partial<HttpTimeouts>;
   /** Serve `/__sim/*` to clients beyond this machine (SIM_EXPOSE=1). Default false: loopback clients only. */
@@ -169,6 +175,7 @@ export class LocalServer {
   #precedence: StaticPrecedence;
   #events: EventStream;
   #geo: Geo | undefined;
+  #deployContext: string | undefined;
 
   private constructor(init: {
     server: Server;
@@ -213,6 +220,7 @@ export class LocalServer {
     this.#precedence = init.precedence;
     this.#events = new EventStream(init.simulator.events(), () => init.clock.now());
     this.#geo = init.geo;
+    this.#deployContext = options.deployContext;
   }
 
   /**
@@ -617,6 +625,12 @@ export class LocalServer {
     if (access) access.requestId = requestId;
     // Handed over as it arrived (no web Request in between): the simulator maps it for the function.
     let request: BufferedRequest = { method, url: publicUrl(url, req.headers.host, this.#url), headers: requestHeaders(req), body };
+    // As production's proxy: its own deploy context, whatever the client sent.
+    if (this.#deployContext !== undefined) {
+      const others = request.headers.filter(([name]) => name !== 'x-nf-deploy-context');
+      // Kept in the order a web Headers iterates (sorted by name), as BufferedRequest promises.
+      request.headers = [...others, ['x-nf-deploy-context', this.#deployContext] as [string, string]].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    }
     const schedule = this.#routes.config(name)?.schedule;
     const nextRunMs = schedule === undefined ? undefined : nextRun(schedule, this.#clock.now());
     if (nextRunMs !== undefined) request = scheduledRequest(request, nextRunMs);

@@ -91,6 +91,8 @@ export async function startLocalServer(options: StartLocalServerOptions): Promis
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.runSchedules !== undefined && { runSchedules: options.runSchedules }),
       ...(options.geo !== undefined && { geo: options.geo }),
+      // `--context production` must look like production to functions (collect refuses DELETE there).
+      ...(site.context !== 'dev' && { deployContext: site.context.startsWith('branch:') ? 'branch-deploy' : site.context }),
       createSimulator: ({ URL }) => {
         selfUrl = URL;
         return createSimulator(site);

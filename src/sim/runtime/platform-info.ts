@@ -17,12 +17,16 @@ export interface PlatformInfo {
   server: { region: string };
 }
 
-/** Reads the platform facts from the container's environment; `origin` is the request's, for a site without `URL`. */
-export function platformInfo(env: NodeJS.ProcessEnv, origin: string): PlatformInfo {
+/**
+ * Reads the platform facts from the container's environment and the request's `x-nf-deploy-context`
+ * header (which the local server sets under `--context`, as production's proxy does); `origin` is the
+ * request's, for a site without `URL`.
+ */
+export function platformInfo(env: NodeJS.ProcessEnv, origin: string, headers?: Headers): PlatformInfo {
   return {
     site: { id: env.SITE_ID ?? UNLINKED_SITE_ID, name: env.SITE_NAME, url: env.URL ?? origin },
     // `CONTEXT` is the deploy context Netlify sets at build time (`dev` under netlify dev).
-    deploy: { id: env.DEPLOY_ID ?? '0', context: env.CONTEXT ?? 'dev', published: false, branch: env.BRANCH ?? '' },
+    deploy: { id: env.DEPLOY_ID ?? '0', context: headers?.get('x-nf-deploy-context') || (env.CONTEXT ?? 'dev'), published: false, branch: env.BRANCH ?? '' },
     account: { id: LOCAL_ACCOUNT_ID },
     server: { region: env.AWS_REGION ?? 'dev' },
   };

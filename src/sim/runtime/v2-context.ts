@@ -38,7 +38,7 @@ export function buildV2Context(input: V2ContextInput): { context: V2Context; coo
   const url = new URL(input.request.url);
   const cookies = new CookieStore(input.request.headers.get('cookie'));
   const context: V2Context = {
-    ...platformInfo(process.env, url.origin),
+    ...platformInfo(process.env, url.origin, input.request.headers),
     requestId: input.requestId,
     ip: input.ip,
     url,
