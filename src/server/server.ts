@@ -500,6 +500,12 @@ export class LocalServer {
     // A client that hangs up mid-request must not take the server down: errors on its socket end here.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
+    // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host header.
+    if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
+      res.setHeader('connection', 'close');
+      sendError(res, 'MALFORMED_REQUEST', 'an HTTP/1.1 request must carry a Host header');
+      return;
+    }
     if (this.#draining && this.#origin(req) === 'outside') {
       this.#refuse(req, res, 'SERVER_CLOSING', 'the server is shutting down');
       return;
@@ -756,6 +762,9 @@ function httpServer(timeouts: HttpTimeouts, handler: (req: IncomingMessage, res:
       // Node checks the two timeouts above only this often (default 30 s): a bound of 10 s checked
       // every 30 s would be a bound of 40 s.
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(timeouts.headersMs / 2))),
+      // Node's own refusal of an HTTP/1.1 request without Host is a bare 400 with no body: #handle
+      // refuses it instead, in JSON with a code, as every other bad request.
+      requireHostHeader: false,
     },
     handler,
   );

@@ -64,3 +64,16 @@ describe('a refusal pipelined behind a valid request', () => {
     expect((await fetch(`${url}/api/hello-world`)).status).toBe(200);
   });
 });
+
+describe('an HTTP/1.1 request without Host', () => {
+  it('is refused 400 MALFORMED_REQUEST in JSON (Node alone answers a bare 400), and HTTP/1.0 without Host is served', async () => {
+    const { url } = await startTestServer();
+    const answer = await rawExchange(url, 'GET /api/hello-world HTTP/1.1\r\n\r\n');
+    expect(answer.status).toBe(400);
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(errorCode(answer.body)).toBe('MALFORMED_REQUEST');
+    expect(answer.closedByServer).toBe(true);
+    const old = await rawExchange(url, 'GET /api/hello-world HTTP/1.0\r\n\r\n');
+    expect(old.status).toBe(200);
+  });
+});
