@@ -272,7 +272,8 @@ export class Container {
     // have finished since, so it is listed only for a frozen container.
     if (!active) {
       for (const work of this.#lastPendingAtFreeze) {
-        lost.push(work.kind === 'timer' ? `timer of ${work.delayMs ?? 0} ms (request ${work.requestId})` : `${work.method ?? '?'} ${work.url ?? '?'} (request ${work.requestId})`);
+        // A timer is named by its API (timers/promises.setTimeout is how a retry backs off), its delay rounded.
+        lost.push(work.kind === 'timer' ? `${work.timerApi ?? 'timer'} of ${Math.round(work.delayMs ?? 0)} ms (request ${work.requestId})` : `${work.method ?? '?'} ${work.url ?? '?'} (request ${work.requestId})`);
       }
     }
     if (lost.length === 0) return;

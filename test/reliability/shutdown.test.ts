@@ -71,3 +71,16 @@ describe('shutdown', () => {
     expect(errorCode(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toBe('SERVER_CLOSING');
   });
 });
+
+describe('the shutdown WARN names a pending timer by its API', () => {
+  it('lists a frozen timers/promises sleep as such, with its delay and request id', async () => {
+    const { url, running, log } = await startTestServer({ rootDir: reliabilitySite });
+    const res = await fetch(`${url}/api/sleeper`);
+    expect(await res.text()).toBe('ok');
+    await log.waitFor(/froze with 1 pending timer/);
+    await running.close();
+    const closed = log.matching(/WARN \[sleeper \S+\] closed with work that is lost with it/);
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toMatch(/lost with it: timers\/promises\.setTimeout of 60000 ms \(request r1\)/);
+  });
+});
