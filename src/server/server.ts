@@ -241,7 +241,7 @@ export class LocalServer {
       rejectReady = reject;
     });
     ready.catch(() => undefined);
-    const server = httpServer(timeouts, (req, res) => {
+    const server = httpServer(timeouts, options.maxBodyBytes ?? defaultMaxBodyBytes, (req, res) => {
       if (instance) instance.#accept(req, res);
       else void ready.then((s) => s.#accept(req, res), () => res.destroy());
     });
@@ -753,7 +753,7 @@ export class LocalServer {
 }
 
 /** A node:http server with the client bounds set and parser refusals answered in JSON. */
-function httpServer(timeouts: HttpTimeouts, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+function httpServer(timeouts: HttpTimeouts, maxBodyBytes: number, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
   const server = createServer(
     {
       headersTimeout: timeouts.headersMs,
@@ -769,6 +769,14 @@ function httpServer(timeouts: HttpTimeouts, handler: (req: IncomingMessage, res:
     handler,
   );
   server.on('clientError', (error: ParserError & Error, socket: Socket) => onClientError(error, socket));
+  // `Expect: 100-continue` asks whether to send the body at all (curl does for large uploads). Node
+  // alone says "100 Continue" to everything; a body the limit refuses gets its 413 at once instead, so
+  // the client never uploads it (RFC 9110 §10.1.1).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers['content-length']);
+    if (!(Number.isFinite(declared) && declared > maxBodyBytes)) res.writeContinue();
+    handler(req, res);
+  });
   return server;
 }
 

@@ -7,7 +7,7 @@ import { request, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { defaultMaxBodyBytes } from '../../src/server/server.ts';
 import { startTestServer } from '../server/helpers.ts';
-import { errorCode } from './helpers.ts';
+import { errorCode, rawExchange } from './helpers.ts';
 
 describe('the 413 reaches a client still writing', () => {
   it("Node's fetch posting 7 MB gets the 413 JSON every time, not EPIPE", async () => {
@@ -48,5 +48,21 @@ describe('the 413 reaches a client still writing', () => {
       req.destroy();
       expect(errors.filter((e) => !/ECONNRESET|EPIPE|socket hang up/.test(e.message))).toEqual([]);
     }
+  });
+});
+
+describe('Expect: 100-continue with a body over the limit', () => {
+  it('answers 413 PAYLOAD_TOO_LARGE at once, without inviting the upload with 100 Continue', async () => {
+    const { url } = await startTestServer();
+    const answer = await rawExchange(url, 'POST /api/send-data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n');
+    expect(answer.status).toBe(413);
+    expect(errorCode(answer.body)).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('still says 100 Continue to a body within the limit, and serves it', async () => {
+    const { url } = await startTestServer();
+    const body = '{"a":1}';
+    const answer = await rawExchange(url, `POST /api/hello-world HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    expect(answer.raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
   });
 });
