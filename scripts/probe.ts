@@ -55,6 +55,9 @@ function faultSite(): string {
   mkdirSync(join(dir, 'public'));
   writeFileSync(join(dir, 'public', 'index.html'), '<p>probe</p>\n');
   writeFileSync(join(dir, 'secret.txt'), 'TOP-SECRET-PROBE\n');
+  // Symlinks in the publish directory that lead out of it: static serving must not follow them out.
+  symlinkSync('../secret.txt', join(dir, 'public', 'leak.txt'));
+  symlinkSync('..', join(dir, 'public', 'up'));
   writeFileSync(join(dir, 'netlify.toml'), '[build]\n  publish = "public"\n[functions]\n  directory = "functions"\n[[redirects]]\n  from = "/api/*"\n  to = "/.netlify/functions/:splat"\n  status = 200\n');
   const fns: Record<string, string> = {
     'ok.mjs': `export default async () => new Response('ok');\n`,
@@ -318,7 +321,7 @@ async function payloadLimitProbes(server: Server): Promise<void> {
   record('413 huge Content-Length, no body', '413 (or 400) JSON, closed', rawSummary(large), (large.status === 413 || large.status === 400) && large.json && large.code !== undefined);
 }
 
-const secretMarkers = ['"name": "stateful-serverless"', 'TOP-SECRET-PROBE', 'root:x:0:0', 'export default', 'import '];
+const secretMarkers = ['"name": "stateful-serverless"', 'TOP-SECRET-PROBE', 'directory = "functions"', 'root:x:0:0', 'export default', 'import '];
 
 async function traversalProbes(label: string, server: Server, healthPath: string): Promise<void> {
   const targets = [
@@ -348,6 +351,13 @@ async function traversalProbes(label: string, server: Server, healthPath: string
     '/secret.txt',
     '/package.json',
     '/src/cli/main.ts',
+    '/leak.txt',
+    '/up/secret.txt',
+    '/up/netlify.toml',
+    '/index.html%00',
+    '/index.html%00.txt',
+    '/%00',
+    '/index.html%2f..%2f..%2fsecret.txt',
   ];
   const leaks: string[] = [];
   const bad: string[] = [];
