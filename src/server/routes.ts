@@ -135,6 +135,17 @@ export class RouteTable {
     return this.#functions.get(name)?.config;
   }
 
+  /**
+   * Whether the function that `pathname` routes to is served even where the publish directory has a
+   * file at that path, as on Netlify: a `config.path` match is (unless that function sets
+   * `preferStatic`), a `force`d rewrite is, and an ordinary rewrite is not (the file shadows it).
+   * Asked by the server only when a file exists there.
+   */
+  winsOverStatic(pathname: string): boolean {
+    for (const { pattern, preferStatic } of this.#paths) if (pattern.test({ pathname })) return !preferStatic;
+    return this.#rewrites.some(({ rule, pattern }) => rule.force === true && pattern.test({ pathname }));
+  }
+
   /** Resolves a request's pathname (without query), then applies the matched function's rate limit. */
   match(pathname: string, request: RouteRequest = {}): RouteMatch {
     const route = this.#route(pathname, request);

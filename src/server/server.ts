@@ -16,7 +16,7 @@ import { drain, sendError, sendJson, writeBuffered, writeResponse } from './resp
 import { RouteTable, type RouteTableOptions } from './routes.ts';
 import { nextRun, ScheduleRunner, scheduledAnswer, scheduledRequest } from './scheduled.ts';
 import { isSimPage, serveSimPage, simPrefix } from './sim-pages.ts';
-import { sendStaticFile, StaticFiles, StaticPrecedence, type StaticFile } from './static-files.ts';
+import { sendStaticFile, StaticFiles, type StaticFile } from './static-files.ts';
 import { isOwnConnection } from './own-connections.ts';
 import { isLoopback, isWildcard, parseTarget, publicUrl, simAccessAllowed, urlHost } from './url.ts';
 
@@ -172,7 +172,6 @@ export class LocalServer {
   #clock: Clock;
   #schedules: ScheduleRunner | undefined;
   #static: StaticFiles | undefined;
-  #precedence: StaticPrecedence;
   #events: EventStream;
   #geo: Geo | undefined;
   #deployContext: string | undefined;
@@ -189,7 +188,6 @@ export class LocalServer {
     routeOptions: RouteTableOptions;
     clock: Clock;
     staticFiles: StaticFiles | undefined;
-    precedence: StaticPrecedence;
     geo: Geo | undefined;
   }) {
     const { options } = init;
@@ -217,7 +215,6 @@ export class LocalServer {
     this.#routeOptions = init.routeOptions;
     this.#clock = init.clock;
     this.#static = init.staticFiles;
-    this.#precedence = init.precedence;
     this.#events = new EventStream(init.simulator.events(), () => init.clock.now());
     this.#geo = init.geo;
     this.#deployContext = options.deployContext;
@@ -277,7 +274,7 @@ export class LocalServer {
       };
       const functions = await simulator.functions();
       const routes = new RouteTable(functions, redirects, routeOptions);
-      instance = new LocalServer({ server, simulator, routes, redirects, logger, options, timeouts, url, routeOptions, clock, geo: options.geo, staticFiles, precedence: new StaticPrecedence(functions, redirects) });
+      instance = new LocalServer({ server, simulator, routes, redirects, logger, options, timeouts, url, routeOptions, clock, geo: options.geo, staticFiles });
       if (options.runSchedules === true) instance.#startSchedules(functions);
       resolveReady(instance);
       return instance;
@@ -342,7 +339,6 @@ export class LocalServer {
       const changed = await this.#simulator.refresh();
       const functions = await this.#simulator.functions();
       this.#routes = new RouteTable(functions, this.#redirects, this.#routeOptions);
-      this.#precedence = new StaticPrecedence(functions, this.#redirects);
       this.#schedules?.update(functions);
       return changed;
     };
@@ -532,7 +528,7 @@ export class LocalServer {
       // Netlify serves a static file before a rewrite (unless forced), after a function's config.path
       // (unless preferStatic, which routes.ts already let yield): see static-files.ts.
       const file = this.#static.resolve(url.pathname);
-      if (file && !(route.kind === 'function' && this.#precedence.functionWins(url.pathname))) {
+      if (file && !(route.kind === 'function' && this.#routes.winsOverStatic(url.pathname))) {
         await this.#serveStatic(req, res, file, access);
         return;
       }

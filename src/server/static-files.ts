@@ -7,15 +7,12 @@
  * Precedence (Netlify's, docs "Redirects and rewrites > Rule processing order" and "Functions >
  * config.path"): a static file shadows a redirect or rewrite unless the rule is `force`d, and a
  * function's `config.path` wins over a static file unless the function sets `preferStatic: true`.
- * {@link staticShadowed} decides that; the server asks it only when a file exists.
+ * `RouteTable.winsOverStatic` decides that; the server asks it only when a file exists.
  */
 import { existsSync, realpathSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { URLPattern } from 'node:url';
-import type { FunctionInfo } from '../sim/api.ts';
-import type { RedirectRule } from '../site/redirects.ts';
 
 /** A file of the publish directory a request resolved to. */
 export interface StaticFile {
@@ -174,41 +171,4 @@ export async function sendStaticFile(res: ServerResponse, file: StaticFile, isHe
     'cache-control': 'no-cache',
   });
   res.end(body);
-}
-
-/**
- * Whether a function route beats a static file at the same path, as on Netlify: a `config.path` match
- * does (unless that function sets `preferStatic`), a `force`d rewrite does, and an ordinary rewrite
- * does not (the file shadows it).
- */
-export class StaticPrecedence {
-  #paths: Array<{ pattern: URLPattern; preferStatic: boolean }> = [];
-  #forced: URLPattern[] = [];
-
-  constructor(functions: readonly FunctionInfo[], redirects: readonly RedirectRule[]) {
-    for (const info of functions) {
-      const paths = info.config?.path ?? (info.configPath === undefined ? [] : Array.isArray(info.configPath) ? info.configPath : [info.configPath]);
-      for (const pathname of paths) {
-        try {
-          this.#paths.push({ pattern: new URLPattern({ pathname }), preferStatic: info.config?.preferStatic === true });
-        } catch {
-          // The route table reports invalid patterns; nothing to decide for them here.
-        }
-      }
-    }
-    for (const rule of redirects) {
-      if (rule.force !== true) continue;
-      try {
-        this.#forced.push(new URLPattern({ pathname: rule.from }));
-      } catch {
-        // Reported by the route table.
-      }
-    }
-  }
-
-  /** True when the function (or forced rewrite) that `pathname` routes to wins over the file there. */
-  functionWins(pathname: string): boolean {
-    for (const { pattern, preferStatic } of this.#paths) if (pattern.test({ pathname })) return !preferStatic;
-    return this.#forced.some((pattern) => pattern.test({ pathname }));
-  }
 }

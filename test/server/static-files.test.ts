@@ -135,6 +135,23 @@ describe('static files from the publish directory', () => {
     expect((await get(`${url}/.netlify/functions/shadowed`)).body).toBe('function shadowed');
   });
 
+  it('a rule made forced by a netlify.toml change wins over the file from then on', async () => {
+    const root = await site({ 'forced/x': 'the file' });
+    const log = new LogCollector();
+    const functions = [hello('forced')];
+    const server = await LocalServer.start({
+      port: 0,
+      createSimulator: () => new FakeSimulator(functions),
+      redirects: [{ from: '/forced/*', to: '/.netlify/functions/forced', status: 200 }],
+      logger: log,
+      publishDir: root,
+    });
+    onTestFinished(() => server.destroy());
+    expect((await get(`${server.url}/forced/x`)).body).toBe('the file');
+    await server.replaceSimulator(new FakeSimulator(functions), [{ from: '/forced/*', to: '/.netlify/functions/forced', status: 200, force: true }]);
+    expect((await get(`${server.url}/forced/x`)).body).toBe('function forced');
+  });
+
   it("a function's config.path wins over a file, unless it sets preferStatic", async () => {
     const root = await site({ 'owned.html': 'file', 'polite.html': 'file' });
     const { url } = await serve(root, [
