@@ -13,7 +13,7 @@ import { describeParserError, rawErrorResponse, type ParserError } from './parse
 import { RateLimiter } from './rate-limiter.ts';
 import { clientIp, ClientGoneError, readBody, requestHeaders } from './request.ts';
 import { drain, sendError, sendJson, writeBuffered, writeResponse } from './response.ts';
-import { RouteTable, type RouteTableOptions } from './routes.ts';
+import { containersPath, RouteTable, type RouteTableOptions } from './routes.ts';
 import { nextRun, ScheduleRunner, scheduledAnswer, scheduledRequest } from './scheduled.ts';
 import { isSimPage, serveSimPage, simPrefix } from './sim-pages.ts';
 import { sendStaticFile, StaticFiles, type StaticFile } from './static-files.ts';
@@ -554,7 +554,7 @@ export class LocalServer {
     if (route.kind === 'sim-containers') {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('allow', 'GET, HEAD');
-        sendError(res, 'METHOD_NOT_ALLOWED', `${containersPathLabel} answers GET only`);
+        sendError(res, 'METHOD_NOT_ALLOWED', `${containersPath} answers GET only`);
         return;
       }
       sendJson(res, 200, await this.#containersReport());
@@ -846,8 +846,6 @@ function lingerAndClose(req: IncomingMessage, res: ServerResponse, timeouts: Htt
   req.on('data', onData);
   req.resume();
 }
-
-const containersPathLabel = '/__sim/containers';
 
 /** The body of `GET /__sim/containers`. */
 export interface ContainersReport {
