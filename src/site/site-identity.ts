@@ -6,9 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-
-/** netlify dev's site id for a site not linked to a Netlify site. */
-export const unlinkedSiteId = 'unlinked';
+import { UNLINKED_SITE_ID } from '../sim/platform-defaults.ts';
 
 export interface SiteIdentity {
   id: string;
@@ -22,7 +20,7 @@ export async function resolveSiteIdentity(root: string): Promise<SiteIdentity> {
   const name = path.basename(root).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'site';
   const linked = await linkedSiteId(root);
   if (linked !== undefined) return { id: linked, name, idSource: 'state.json' };
-  return { id: unlinkedSiteId, name, idSource: 'unlinked' };
+  return { id: UNLINKED_SITE_ID, name, idSource: 'unlinked' };
 }
 
 async function linkedSiteId(root: string): Promise<string | undefined> {
