@@ -4,10 +4,8 @@
  * keeps each sub-table under its name, which may be a glob (`[functions."api-*"]`); so does this.
  */
 import type { FunctionConfig } from '../sim/api.ts';
+import type { FunctionSettings } from '../sim/function-settings.ts';
 import { invalid, isTable, stringAt, stringsAt, type TomlTable } from './netlify-toml.ts';
-
-/** Settings keyed by function name or glob, `"*"` for the top-level table. */
-export type FunctionSettings = Record<string, FunctionConfig>;
 
 /** What {@link parseFunctionSettings} found. */
 export interface ParsedFunctionSettings {
