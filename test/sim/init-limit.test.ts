@@ -1,43 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { SimLogger } from '../../src/sim/index.ts';
+import { LogCollector } from '../server/helpers.ts';
 import { json, request, startSim } from './helpers.ts';
-
-/** A logger that keeps its lines and can wait for one that matches. */
-function recordingLogger(): SimLogger & { lines: string[]; when: (pattern: RegExp) => Promise<string> } {
-  const lines: string[] = [];
-  const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
-  const add = (line: string): void => {
-    lines.push(line);
-    for (const waiter of [...waiters]) {
-      if (!waiter.pattern.test(line)) continue;
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve(line);
-    }
-  };
-  return {
-    lines,
-    info: add,
-    warn: add,
-    when: (pattern) => {
-      const found = lines.find((line) => pattern.test(line));
-      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pattern, resolve }));
-    },
-  };
-}
 
 // Far above any real cold start, so only the clock can pass it in these tests.
 const INIT_LIMIT_MS = 30_000;
 
 describe('the INIT limit', () => {
   it('an Init phase past the limit is reported as Lambda reports it and retried within the first invocation', async () => {
-    const logger = recordingLogger();
+    const logger = new LogCollector();
     const { sim, clock } = startSim({ logger, initTimeoutMs: INIT_LIMIT_MS, env: { INIT_SLEEP_MS: '50000' } });
     const start = clock.now();
     const invoked = sim.invoke('slow-init', request('slow-init'));
     await sim.whenTimer((timer) => timer.functionName === 'slow-init' && timer.requestId === 'init');
 
     clock.advance(INIT_LIMIT_MS);
-    expect(await logger.when(/INIT_REPORT/)).toMatch(/\] INIT_REPORT Init Duration: 30000\.00 ms Phase: init Status: timeout$/);
+    expect(await logger.waitFor(/INIT_REPORT/)).toMatch(/\] INIT_REPORT Init Duration: 30000\.00 ms Phase: init Status: timeout$/);
     // The retried init is a fresh module evaluation, started at the limit: it sleeps its 50 s again.
     const retried = await sim.whenTimer((timer) => timer.functionName === 'slow-init' && timer.dueMs === start + INIT_LIMIT_MS + 50_000);
     expect(retried.requestId).toBe('init');
@@ -60,7 +37,7 @@ describe('the INIT limit', () => {
   });
 
   it("the retried init runs under the function's timeout, which starts when the retry does", async () => {
-    const logger = recordingLogger();
+    const logger = new LogCollector();
     const { sim, clock } = startSim({ logger, initTimeoutMs: INIT_LIMIT_MS, timeoutMs: 40_000, env: { INIT_SLEEP_MS: '50000' } });
     const start = clock.now();
     const invoked = sim.invoke('slow-init', request('slow-init'));
@@ -78,10 +55,10 @@ describe('the INIT limit', () => {
   });
 
   it('an init busy in real CPU work times out on real time, which the ManualClock cannot see', async () => {
-    const logger = recordingLogger();
+    const logger = new LogCollector();
     const { sim, clock } = startSim({ logger, initTimeoutMs: 50, timeoutMs: 1000 });
     const invoked = sim.invoke('init-forever', request('init-forever'));
-    expect(await logger.when(/INIT_REPORT/)).toMatch(/Phase: init Status: timeout$/);
+    expect(await logger.waitFor(/INIT_REPORT/)).toMatch(/Phase: init Status: timeout$/);
     // The retry spins too; only the function's timeout, on the clock, ends it.
     clock.advance(1000);
     const result = await invoked;
@@ -94,13 +71,13 @@ describe('the INIT limit', () => {
       [10_000, false],
       [10_001, true],
     ] as const) {
-      const logger = recordingLogger();
+      const logger = new LogCollector();
       const { sim, clock } = startSim({ logger, env: { INIT_SLEEP_MS: String(sleepMs) } });
       const invoked = sim.invoke('slow-init', request('slow-init'));
       await sim.whenTimer((timer) => timer.functionName === 'slow-init');
       clock.advance(sleepMs);
       if (timedOut) {
-        expect(await logger.when(/INIT_REPORT/)).toMatch(/INIT_REPORT Init Duration: 10000\.00 ms Phase: init Status: timeout$/);
+        expect(await logger.waitFor(/INIT_REPORT/)).toMatch(/INIT_REPORT Init Duration: 10000\.00 ms Phase: init Status: timeout$/);
         // The retry sleeps again from where that one advance ended, now under the function's 60 s timeout.
         await sim.whenTimer((timer) => timer.functionName === 'slow-init' && timer.dueMs === clock.now() + sleepMs);
         clock.advance(sleepMs);
