@@ -47,7 +47,16 @@ export function resolveGeo(headers: ReadonlyArray<readonly [string, string]>, gi
   return decodeGeoHeader(header) ?? DEFAULT_GEO;
 }
 
+// By geo object: nearly every invocation carries the same one (DEFAULT_GEO or the server's --country),
+// and its v1 event needs the header each time.
+const encodedGeos = new WeakMap<Geo, string>();
+
 /** Encodes a geo as Netlify's `x-nf-geo` header carries it. */
 export function encodeGeoHeader(geo: Geo): string {
-  return Buffer.from(JSON.stringify(geo)).toString('base64');
+  let encoded = encodedGeos.get(geo);
+  if (encoded === undefined) {
+    encoded = Buffer.from(JSON.stringify(geo)).toString('base64');
+    encodedGeos.set(geo, encoded);
+  }
+  return encoded;
 }
