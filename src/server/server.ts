@@ -86,12 +86,10 @@ export interface LocalServerOptions {
   clock?: Clock;
   /** Fire scheduled functions on the clock, as Netlify's scheduler does (netlify dev never does). Default false. */
   runSchedules?: boolean;
-  /** Whether a static file answers a path: a `preferStatic` function yields to it (see routes.ts). */
-  hasStaticFile?: (pathname: string) => boolean;
   /**
    * The site's publish directory (netlify.toml `[build] publish`), served as static files the way
-   * Netlify serves them (static-files.ts). Default: none, only functions are served. Unless
-   * `hasStaticFile` is given, it also answers that question for `preferStatic` functions.
+   * Netlify serves them (static-files.ts); a `preferStatic` function yields to a file there (routes.ts).
+   * Default: none, only functions are served.
    */
   publishDir?: string;
   /** Geolocation for requests without an `x-nf-geo` header (`--country`); default netlify dev's mock location. */
@@ -267,10 +265,9 @@ export class LocalServer {
       const clock = options.clock ?? systemClock;
       staticFiles = options.publishDir === undefined ? undefined : new StaticFiles(options.publishDir);
       const files = staticFiles;
-      const hasStaticFile = options.hasStaticFile ?? (files ? (pathname: string) => files.resolve(pathname) !== undefined : undefined);
       const routeOptions: RouteTableOptions = {
         rateLimiter: new RateLimiter(clock),
-        ...(hasStaticFile !== undefined && { hasStaticFile }),
+        ...(files !== undefined && { hasStaticFile: (pathname: string) => files.resolve(pathname) !== undefined }),
       };
       const functions = await simulator.functions();
       const routes = new RouteTable(functions, redirects, routeOptions);
