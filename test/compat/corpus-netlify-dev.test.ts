@@ -15,7 +15,7 @@ import { startLocalServer, type RunningLocalServer } from '../../src/server/star
 import { resolveSite } from '../../src/site/site.ts';
 import { LogCollector, repoRoot } from '../server/helpers.ts';
 import { CORPUS_CASES, CORPUS_SITE, observe, type Observed } from './corpus-cases.ts';
-import { freePort } from '../fixtures/free-port.ts';
+import { freePort } from '../../bench/proc.ts';
 
 /** What is compared: the server's own address already reads `<origin>`. */
 function comparable(seen: Observed, view: ((body: string) => unknown) | undefined): unknown {

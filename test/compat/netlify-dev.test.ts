@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../server/helpers.ts';
 import { COMPAT_FIXTURES, fn, startSite } from './helpers.ts';
-import { freePort } from '../fixtures/free-port.ts';
+import { freePort } from '../../bench/proc.ts';
 
 const SITE_DIR = path.join(COMPAT_FIXTURES, 'esm-site');
 

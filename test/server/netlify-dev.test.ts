@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers.ts';
-import { freePort } from '../fixtures/free-port.ts';
+import { freePort } from '../../bench/proc.ts';
 
 /** Stops the process group netlify dev runs in (npm, node, esbuild, static server). */
 async function stopGroup(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
