@@ -2,21 +2,40 @@
  * `npm run bench`: our server, netlify functions:serve and a bare node:http server, side by side in one
  * run on this machine (issue 5), plus the simulator's cold-start and warm-overhead figures (issue 3).
  *
- * Usage: `npm run bench -- [--duration S] [--quick] [--only ours,netlify,bare,memory,cold-start,warm-overhead]`.
+ * Usage: `npm run bench -- [--duration S] [--quick] [--only <targets>]` (see options.ts for the targets).
  * Prints a table, writes bench/results/<timestamp>.json and bench/results/latest.md (both git-ignored),
  * and after a full run docs/benchmarks-results.md, the tracked page the docs link to (see --publish).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { runBurst } from './burst.ts';
+import { runContainerRss } from './rss-per-container.ts';
 import { runLoad, type LoadFigures } from './load.ts';
+import { runMemoryBreakdown } from './memory-breakdown.ts';
+import { runReloads } from './reload.ts';
+import { runStartups } from './startup.ts';
+import { runTestTime } from './test-time.ts';
 import { BenchOptionsError, parseBenchOptions, USAGE, type BenchOptions } from './options.ts';
 import { freePort, ServerProcess } from './proc.ts';
-import { checkTargets, computeRatios, renderMarkdown, renderText, type BenchResults, type LoadRun, type MachineInfo, type MemoryRun, type SettleFigures } from './report.ts';
+import {
+  checkTargets,
+  computeRatios,
+  renderMarkdown,
+  renderText,
+  type BenchResults,
+  type BurstRun,
+  type LoadRun,
+  type MachineInfo,
+  type Measured,
+  type MemoryRun,
+  type SettleFigures,
+} from './report.ts';
 import { runSimulatorBench } from './sim-bench.ts';
 import { rssGrowth, rssSettled, type RssSample } from './stats.ts';
-import { functionExists, planServer, SCENARIOS, SERVER_LABELS, type Scenario, type ServerId } from './targets.ts';
+import { functionExists, planServer, SCENARIOS, SERVER_LABELS, serverAnswers, type Scenario, type ServerId } from './targets.ts';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(projectRoot, 'bench', 'results');
@@ -215,6 +234,67 @@ function memoryChunkRequests(options: BenchOptions, requestsPerS: number): numbe
   return Math.max(options.connections, Math.min(even, affordable));
 }
 
+/** Runs `measure`, turning a throw into a failed measurement with its reason. */
+async function measured<T>(label: string, measure: () => Promise<T>): Promise<Measured<T>> {
+  try {
+    return { status: 'ok', figures: await measure() };
+  } catch (error) {
+    progress(`${label} failed: ${errorMessage(error).split('\n')[0]}`);
+    return { status: 'failed', reason: errorMessage(error) };
+  }
+}
+
+/** The function the burst hits: a v2 function, so netlify starts a worker for every request. */
+const BURST_SCENARIO = 'collect-get';
+
+/**
+ * A burst against a function nothing has called yet: the server is started, readiness is checked on
+ * another function (hello-world), then `options.burstRequests` GETs go to collect at once.
+ */
+async function burstRun(serverId: 'ours' | 'netlify', options: BenchOptions): Promise<BurstRun> {
+  const scenario = SCENARIOS.find((candidate) => candidate.id === BURST_SCENARIO);
+  const ready = SCENARIOS.find((candidate) => candidate.id === 'hello-world');
+  if (!scenario || !ready) throw new Error('burst scenarios missing');
+  const functionName = scenario.functionName;
+  const plan = planServer(serverId, projectRoot);
+  const unavailable = scenarioUnavailable(scenario) ?? (plan.available ? null : plan.reason);
+  if (unavailable !== null || !plan.available) return { server: serverId, status: 'not-available', reason: unavailable ?? '', functionName };
+  const port = await freePort();
+  const logPath = join(logsDir, `burst-${serverId}.log`);
+  progress(`${SERVER_LABELS[serverId]}: burst of ${options.burstRequests} to cold ${functionName} (log ${relative(projectRoot, logPath)})`);
+  const server = ServerProcess.start(plan.command(port, logPath));
+  // What the server under test runs with: the env the bench passes on, else the code's own defaults.
+  const settings = ['SIM_FUNCTION_CONCURRENCY', 'SIM_QUEUE_LENGTH', 'SIM_MAX_CONCURRENCY']
+    .filter((name) => process.env[name] !== undefined)
+    .map((name) => `${name}=${process.env[name] ?? ''}`)
+    .join(', ');
+  try {
+    await server.waitUntilReady(`http://127.0.0.1:${port}${ready.path}`, READY_TIMEOUT_MS);
+    // Let start-up work (bundling, netlify's function registry) finish, so the burst measures the burst.
+    await delay(2_000);
+    const figures = await runBurst(`http://127.0.0.1:${port}${scenario.path}`, options.burstRequests, () => server.rssBytes());
+    let containersAfter: number | null = null;
+    if (serverId === 'ours') {
+      try {
+        const report = (await (await fetch(`http://127.0.0.1:${port}/__sim/containers`)).json()) as { functions?: Record<string, { containers?: unknown[] }> };
+        containersAfter = report.functions?.[functionName]?.containers?.length ?? null;
+      } catch {
+        containersAfter = null;
+      }
+    }
+    progress(
+      `${SERVER_LABELS[serverId]}: burst answered in ${Math.round(figures.allAnsweredMs ?? 0)} ms (${figures.ok} ok, ${figures.failed} not), peak RSS ${((figures.peakRssBytes ?? 0) / 1048576).toFixed(0)} MiB${containersAfter !== null ? `, ${containersAfter} containers` : ''}`,
+    );
+    const death = server.deathNote();
+    if (death !== null) return { server: serverId, status: 'failed', reason: death, functionName, figures };
+    return { server: serverId, status: 'ok', functionName, figures, containersAfter, settings: serverId === 'ours' ? settings || "the server's defaults" : 'n/a' };
+  } catch (error) {
+    return { server: serverId, status: 'failed', reason: errorMessage(error), functionName };
+  } finally {
+    await server.stop();
+  }
+}
+
 /** The memory runs issue 5 asks for: ours on both APIs, and netlify's v2 path for contrast. */
 const MEMORY_RUNS: ReadonlyArray<[ServerId, Scenario['id']]> = [
   ['ours', 'hello-world'],
@@ -244,8 +324,8 @@ async function main(): Promise<void> {
   // Round by round, every server once per round: a ratio is then taken between runs minutes apart.
   for (let round = 1; round <= options.rounds; round++) {
     for (const scenario of SCENARIOS) {
-      for (const serverId of ['ours', 'netlify', 'bare'] as const) {
-        if (selected.has(serverId)) load.push(await loadRun(serverId, scenario, options, round));
+      for (const serverId of ['ours', 'netlify', 'floor', 'bare'] as const) {
+        if (selected.has(serverId) && serverAnswers(serverId, scenario.id)) load.push(await loadRun(serverId, scenario, options, round));
       }
     }
   }
@@ -258,6 +338,35 @@ async function main(): Promise<void> {
     }
   }
 
+  let containerRss: BenchResults['containerRss'] = null;
+  if (selected.has('container-rss')) {
+    progress(`RSS per container: ${options.containerCounts.join(', ')} containers of hello-world against as many bare workers`);
+    containerRss = await measured('RSS per container', () => runContainerRss(projectRoot, 'hello-world', options.containerCounts, progress));
+  }
+
+  const burst: BurstRun[] = [];
+  if (selected.has('burst')) {
+    for (const serverId of ['ours', 'netlify'] as const) burst.push(await burstRun(serverId, options));
+  }
+
+  let startup: BenchResults['startup'] = null;
+  if (selected.has('startup')) {
+    progress(`start-up: ${options.startupRuns} of each, npm start and netlify dev`);
+    startup = await measured('start-up', () => runStartups(projectRoot, logsDir, options.startupRuns, progress));
+  }
+
+  let reload: BenchResults['reload'] = null;
+  if (selected.has('reload')) {
+    progress(`hot reload: ${options.reloadSaves} saves`);
+    reload = await measured('hot reload', () => runReloads(projectRoot, join(logsDir, 'reload-ours.log'), options.reloadSaves, progress));
+  }
+
+  let breakdown: BenchResults['breakdown'] = null;
+  if (selected.has('breakdown')) {
+    progress(`memory breakdown: ours after ${options.durationS} s of hello-world load, with every thread reporting its heap`);
+    breakdown = await measured('memory breakdown', () => runMemoryBreakdown(projectRoot, join(logsDir, 'breakdown-ours.log'), options.connections, options.durationS, progress));
+  }
+
   let coldStart: BenchResults['coldStart'] = null;
   let warmOverhead: BenchResults['warmOverhead'] = null;
   if (selected.has('cold-start') || selected.has('warm-overhead')) {
@@ -268,10 +377,17 @@ async function main(): Promise<void> {
     ));
   }
 
+  let testTime: BenchResults['testTime'] = null;
+  if (selected.has('test-time')) {
+    progress('npm test: timing the whole suite (vitest run)');
+    testTime = await measured('npm test', () => runTestTime(projectRoot, join(logsDir, 'npm-test.log')));
+    if (testTime.status === 'ok') progress(`npm test: ${(testTime.figures.wallMs / 1000).toFixed(1)} s, ${testTime.figures.failedTests} failed`);
+  }
+
   const ratios = computeRatios(load);
-  const partial = { load, memory, coldStart, warmOverhead, ratios };
+  const partial = { load, memory, coldStart, warmOverhead, containerRss, burst, startup, reload, breakdown, testTime, ratios };
   const results: BenchResults = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),

@@ -4,10 +4,37 @@
  */
 
 /** One selectable part of the benchmark, for `--only`. */
-export type BenchTarget = 'ours' | 'netlify' | 'bare' | 'memory' | 'cold-start' | 'warm-overhead';
+export type BenchTarget =
+  | 'ours'
+  | 'netlify'
+  | 'floor'
+  | 'bare'
+  | 'memory'
+  | 'container-rss'
+  | 'burst'
+  | 'startup'
+  | 'reload'
+  | 'cold-start'
+  | 'warm-overhead'
+  | 'breakdown'
+  | 'test-time';
 
 /** Every target, in the order they run. */
-export const ALL_TARGETS: readonly BenchTarget[] = ['ours', 'netlify', 'bare', 'memory', 'cold-start', 'warm-overhead'];
+export const ALL_TARGETS: readonly BenchTarget[] = [
+  'ours',
+  'netlify',
+  'floor',
+  'bare',
+  'memory',
+  'container-rss',
+  'burst',
+  'startup',
+  'reload',
+  'cold-start',
+  'warm-overhead',
+  'breakdown',
+  'test-time',
+];
 
 /** What one run of the benchmark does. */
 export interface BenchOptions {
@@ -45,6 +72,14 @@ export interface BenchOptions {
   coldStarts: number;
   /** Warm invocations measured for the overhead figure. */
   warmInvocations: number;
+  /** Container counts of the RSS-per-container measurement (each one: N containers against N bare workers). */
+  containerCounts: readonly number[];
+  /** Concurrent requests of the burst against a cold function (issue 15: 100). */
+  burstRequests: number;
+  /** Start-ups measured per server (`npm start`, `netlify dev`); the figure is the median. */
+  startupRuns: number;
+  /** Saves of a function file in the hot-reload measurement (issue 15: at least 10). */
+  reloadSaves: number;
   /** Which parts run. */
   only: readonly BenchTarget[];
   quick: boolean;
@@ -71,6 +106,8 @@ export const USAGE = `usage: npm run bench -- [--duration S] [--warmup S] [--qui
   --memory-settle S   at most S seconds of load before the memory run, until RSS stops climbing (default 60, 0: none)
   --cold-starts N     cold starts to measure (default 30, at least 20)
   --warm-invocations N warm invocations to measure (default 3000)
+  --startup-runs N    start-ups of each server to measure, median reported (default 5, quick 1)
+  --reload-saves N    saves of a function file in the hot-reload run, median reported (default 12, quick 3)
   --publish           also write docs/benchmarks-results.md (the default for a full run: every target, not --quick)
   --no-publish        do not write docs/benchmarks-results.md`;
 
@@ -113,8 +150,8 @@ function parseOnly(raw: string): BenchTarget[] {
 export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BenchOptions {
   const quick = argv.includes('--quick') || env['BENCH_QUICK'] === '1';
   const options: BenchOptions = quick
-    ? { durationS: 2, rounds: 1, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, memorySettleCapS: 3, memorySettleSliceS: 1, coldStarts: 20, warmInvocations: 300, only: ALL_TARGETS, quick, publish: false }
-    : { durationS: 10, rounds: 3, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, memorySettleCapS: 60, memorySettleSliceS: 5, coldStarts: 30, warmInvocations: 3_000, only: ALL_TARGETS, quick, publish: false };
+    ? { durationS: 2, rounds: 1, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, memorySettleCapS: 3, memorySettleSliceS: 1, coldStarts: 20, warmInvocations: 300, containerCounts: [10], burstRequests: 100, startupRuns: 1, reloadSaves: 3, only: ALL_TARGETS, quick, publish: false }
+    : { durationS: 10, rounds: 3, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, memorySettleCapS: 60, memorySettleSliceS: 5, coldStarts: 30, warmInvocations: 3_000, containerCounts: [10, 20], burstRequests: 100, startupRuns: 5, reloadSaves: 12, only: ALL_TARGETS, quick, publish: false };
 
   let publish: boolean | undefined;
   if (env['BENCH_DURATION_S'] !== undefined) options.durationS = positiveNumber('BENCH_DURATION_S', env['BENCH_DURATION_S']);
@@ -162,6 +199,12 @@ export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<
         break;
       case '--warm-invocations':
         options.warmInvocations = positiveInteger('--warm-invocations', takeValue());
+        break;
+      case '--startup-runs':
+        options.startupRuns = positiveInteger('--startup-runs', takeValue());
+        break;
+      case '--reload-saves':
+        options.reloadSaves = positiveInteger('--reload-saves', takeValue());
         break;
       default:
         throw new BenchOptionsError(`unknown argument ${JSON.stringify(flag)}`);

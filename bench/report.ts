@@ -2,7 +2,13 @@
  * The benchmark's results: their JSON shape, the ratios and target checks derived from them, and the
  * text table (stdout) and Markdown table (bench/results/latest.md) rendered from them. Pure functions.
  */
+import type { BurstFigures } from './burst.ts';
+import { largestRow, type ContainerRssFigures } from './rss-per-container.ts';
 import type { LoadFigures } from './load.ts';
+import type { MemoryBreakdown } from './memory-breakdown.ts';
+import type { ReloadFigures } from './reload.ts';
+import { STARTUP_LABELS, type StartupFigures } from './startup.ts';
+import type { TestTimeFigures } from './test-time.ts';
 import { ALL_TARGETS, type BenchOptions } from './options.ts';
 import type { ColdStartFigures, SimFigures, WarmOverheadFigures } from './sim-bench.ts';
 import { formatMiB, formatNumber, formatPercent, formatRatio, median, ratio, SETTLED_RSS_FRACTION, type RssGrowth, type RssSample } from './stats.ts';
@@ -68,11 +74,16 @@ export interface MachineInfo {
 }
 
 export interface Ratios {
-  /** requests/s, ours over netlify functions:serve, hello-world (v1). Issue 5 target: ≥ 6. */
+  /** requests/s, ours over netlify functions:serve, hello-world (v1). Issue 15 target: ≥ 5. */
   helloOursOverNetlify: number | null;
+  /**
+   * requests/s, ours over the design's floor (bench/floor-server.ts), hello-world. Issue 15 target: ≥ 0.8.
+   * The floor is the least any simulator that runs each invocation in a freezing worker can cost.
+   */
+  helloOursOverFloor: number | null;
   /** requests/s, ours over netlify functions:serve, collect GET (v2). Issue 5 target: ≥ 100. */
   collectOursOverNetlify: number | null;
-  /** requests/s, ours over bare node:http, hello-world. Issue 5 target: ≥ 0.3. */
+  /** requests/s, ours over bare node:http, hello-world (no target since issue 15: bare is no simulator's anchor; for context). */
   helloOursOverBare: number | null;
   /** requests/s, ours over bare node:http, collect GET (no target; for context). */
   collectOursOverBare: number | null;
@@ -86,8 +97,24 @@ export interface TargetCheck {
   met: boolean | null;
 }
 
+/** One burst run: a server and what it measured. */
+export interface BurstRun {
+  server: ServerId;
+  status: RunStatus;
+  reason?: string;
+  functionName: string;
+  figures?: BurstFigures;
+  /** Containers the function had after the burst (ours only, from /__sim/containers). */
+  containersAfter?: number | null;
+  /** The server's concurrency settings in force (SIM_FUNCTION_CONCURRENCY / SIM_QUEUE_LENGTH, or the code's defaults). */
+  settings?: string;
+}
+
+/** A measurement that either produced figures or says why not. */
+export type Measured<T> = SimFigures<T>;
+
 export interface BenchResults {
-  schemaVersion: 1;
+  schemaVersion: 2;
   startedAt: string;
   finishedAt: string;
   command: string;
@@ -97,9 +124,19 @@ export interface BenchResults {
   memory: MemoryRun[];
   coldStart: SimFigures<ColdStartFigures> | null;
   warmOverhead: SimFigures<WarmOverheadFigures> | null;
+  containerRss: Measured<ContainerRssFigures> | null;
+  burst: BurstRun[];
+  startup: Measured<StartupFigures> | null;
+  reload: Measured<ReloadFigures> | null;
+  breakdown: Measured<MemoryBreakdown> | null;
+  testTime: Measured<TestTimeFigures> | null;
   ratios: Ratios;
   targets: TargetCheck[];
 }
+
+/** The parts of the results the target checks read. */
+export type TargetInputs = Pick<BenchResults, 'load' | 'memory' | 'coldStart' | 'warmOverhead' | 'ratios'> &
+  Partial<Pick<BenchResults, 'containerRss' | 'burst' | 'startup' | 'reload' | 'testTime'>>;
 
 /** RSS growth per request below which a memory run counts as flat. */
 export const FLAT_RSS_BYTES_PER_REQUEST = 1024;
@@ -116,6 +153,7 @@ export function ratioRounds(load: readonly LoadRun[]): Record<keyof Ratios, numb
     rounds.map((round) => ratio(requestsPerS(load, server, scenario, round), requestsPerS(load, anchor, scenario, round))).filter((value) => value !== null);
   return {
     helloOursOverNetlify: per('ours', 'netlify', 'hello-world'),
+    helloOursOverFloor: per('ours', 'floor', 'hello-world'),
     collectOursOverNetlify: per('ours', 'netlify', 'collect-get'),
     helloOursOverBare: per('ours', 'bare', 'hello-world'),
     collectOursOverBare: per('ours', 'bare', 'collect-get'),
@@ -132,6 +170,7 @@ export function computeRatios(load: readonly LoadRun[]): Ratios {
   const mid = (values: number[]): number | null => (values.length > 0 ? median(values) : null);
   return {
     helloOursOverNetlify: mid(rounds.helloOursOverNetlify),
+    helloOursOverFloor: mid(rounds.helloOursOverFloor),
     collectOursOverNetlify: mid(rounds.collectOursOverNetlify),
     helloOursOverBare: mid(rounds.helloOursOverBare),
     collectOursOverBare: mid(rounds.collectOursOverBare),
@@ -143,11 +182,11 @@ function atLeast(name: string, value: number | null, goal: number): TargetCheck 
 }
 
 /** Issue 5's and issue 3's targets against this run's figures. */
-export function checkTargets(results: Pick<BenchResults, 'load' | 'memory' | 'coldStart' | 'warmOverhead' | 'ratios'>): TargetCheck[] {
+export function checkTargets(results: TargetInputs): TargetCheck[] {
   const { ratios } = results;
   const checks: TargetCheck[] = [
-    atLeast('hello-world: ours / netlify requests/s', ratios.helloOursOverNetlify, 6),
-    atLeast('hello-world: ours / bare node requests/s', ratios.helloOursOverBare, 0.3),
+    atLeast('hello-world: ours / the floor requests/s', ratios.helloOursOverFloor, 0.8),
+    atLeast('hello-world (v1): ours / netlify requests/s', ratios.helloOursOverNetlify, 5),
     atLeast('collect GET (v2): ours / netlify requests/s', ratios.collectOursOverNetlify, 100),
   ];
 
@@ -181,6 +220,8 @@ export function checkTargets(results: Pick<BenchResults, 'load' | 'memory' | 'co
     met: warm ? warm.overheadMs < 0.2 : null,
   });
 
+  checks.push(...issue15Checks(results));
+
   // Every run of ours that produced figures counts, including one where the server died part-way.
   const ours = results.load.filter((run) => run.server === 'ours' && run.figures);
   const failures = ours.reduce((sum, run) => sum + (run.figures ? run.figures.errors + run.figures.non2xx : 0), 0);
@@ -190,6 +231,62 @@ export function checkTargets(results: Pick<BenchResults, 'load' | 'memory' | 'co
     goal: '0',
     measured: ours.length > 0 ? `${formatNumber(failures)}${died > 0 ? ` (server died in ${died} run${died === 1 ? '' : 's'})` : ''}` : '—',
     met: ours.length > 0 ? failures === 0 && died === 0 : null,
+  });
+  return checks;
+}
+
+/** RSS per container, the burst, start-up, hot reload and npm test (issue 15). */
+function issue15Checks(results: TargetInputs): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const rss = results.containerRss?.status === 'ok' ? largestRow(results.containerRss.figures) : null;
+  checks.push({
+    name: `RSS per warm container / per bare worker importing the same bundle${rss ? ` (${rss.count} each)` : ''}`,
+    goal: '≤ 1.25×',
+    measured: rss ? `${formatRatio(rss.ratio)} (${formatMiB(rss.perContainerBytes)} vs ${formatMiB(rss.perWorkerBytes)})` : '—',
+    met: rss?.ratio == null ? null : rss.ratio <= 1.25,
+  });
+
+  const burst = (server: ServerId): BurstFigures | null => results.burst?.find((run) => run.server === server && run.status === 'ok')?.figures ?? null;
+  const ours = burst('ours');
+  const netlify = burst('netlify');
+  const both = ours !== null && netlify !== null;
+  checks.push({
+    name: 'burst to a cold v2 function: time to all answered, ours / netlify',
+    goal: '< 1× (and every answer a 2xx)',
+    measured: both
+      ? `${formatRatio(ratio(ours.allAnsweredMs, netlify.allAnsweredMs))} (${formatNumber(ours.requests)} requests: ${formatNumber(ours.allAnsweredMs)} vs ${formatNumber(netlify.allAnsweredMs)} ms; ours ${formatNumber(ours.failed)} not 2xx)`
+      : '—',
+    met: both && ours.allAnsweredMs !== null && netlify.allAnsweredMs !== null ? ours.allAnsweredMs < netlify.allAnsweredMs && ours.failed === 0 : null,
+  });
+  checks.push({
+    name: 'burst to a cold v2 function: peak process-group RSS, ours / netlify',
+    goal: '< 1×',
+    measured: both ? `${formatRatio(ratio(ours.peakRssBytes, netlify.peakRssBytes))} (${formatMiB(ours.peakRssBytes)} vs ${formatMiB(netlify.peakRssBytes)})` : '—',
+    met: both && ours.peakRssBytes !== null && netlify.peakRssBytes !== null ? ours.peakRssBytes < netlify.peakRssBytes : null,
+  });
+
+  const startup = results.startup?.status === 'ok' ? results.startup.figures : null;
+  checks.push({
+    name: 'npm start → first answer / netlify dev → first answer (medians)',
+    goal: '≤ 0.30×',
+    measured: startup ? `${formatRatio(startup.ratio)} (${formatNumber(startup.medianMs.ours)} vs ${formatNumber(startup.medianMs['netlify-dev'])} ms)` : '—',
+    met: startup?.ratio == null ? null : startup.ratio <= 0.3,
+  });
+
+  const reload = results.reload?.status === 'ok' ? results.reload.figures : null;
+  checks.push({
+    name: 'hot reload: save → the new code answers (median)',
+    goal: '≤ 300 ms, every save',
+    measured: reload ? `${formatNumber(reload.medianMs)} ms over ${formatNumber(reload.samplesMs.length)} saves${reload.missed > 0 ? `, ${reload.missed} missed` : ''}` : '—',
+    met: reload?.medianMs == null ? null : reload.medianMs <= 300 && reload.missed === 0,
+  });
+
+  const tests = results.testTime?.status === 'ok' ? results.testTime.figures : null;
+  checks.push({
+    name: 'npm test wall time on this machine',
+    goal: '< 60 s, all passing',
+    measured: tests ? `${formatNumber(tests.wallMs / 1000, 1)} s (${formatNumber(tests.tests)} tests in ${formatNumber(tests.files)} files, ${formatNumber(tests.failedTests)} failed)` : '—',
+    met: tests ? tests.wallMs < 60_000 && tests.failedTests === 0 && tests.exitCode === 0 : null,
   });
   return checks;
 }
@@ -344,12 +441,108 @@ function ratioTable(ratios: Ratios, load: readonly LoadRun[]): Table {
   return {
     headers: ['ratio (requests/s)', 'median of rounds', 'each round'],
     rows: [
+      row('hello-world: ours / the floor', 'helloOursOverFloor'),
       row('hello-world: ours / netlify', 'helloOursOverNetlify'),
       row('collect GET (v2): ours / netlify', 'collectOursOverNetlify'),
       row('hello-world: ours / bare node:http', 'helloOursOverBare'),
       row('collect GET: ours / bare node:http', 'collectOursOverBare'),
     ],
   };
+}
+
+function containerRssTable(measured: Measured<ContainerRssFigures>): Table {
+  const headers = ['count', 'containers: RSS before → after', 'per container', 'bare workers: RSS before → after', 'per worker', 'ratio'];
+  const notes: string[] = [];
+  if (measured.status !== 'ok') return { headers, rows: [unavailableRow([''], headers.length, measured.status, measured.reason, notes)], notes };
+  const rows = measured.figures.rows.map((row) => [
+    `${formatNumber(row.count)}${row.containers.started !== row.count ? ` (${formatNumber(row.containers.started)} containers started)` : ''}`,
+    `${formatMiB(row.containers.baselineBytes)} → ${formatMiB(row.containers.afterBytes)}`,
+    formatMiB(row.perContainerBytes),
+    `${formatMiB(row.workers.baselineBytes)} → ${formatMiB(row.workers.afterBytes)}`,
+    formatMiB(row.perWorkerBytes),
+    formatRatio(row.ratio),
+  ]);
+  notes.push(`function ${measured.figures.functionName} (a ${formatNumber(measured.figures.bundleBytes)}-byte bundle); each side in a fresh process, RSS of that process`);
+  return { headers, rows, notes };
+}
+
+function burstTable(runs: readonly BurstRun[]): Table {
+  const headers = ['server', 'requests', 'all answered ms', 'median ms', 'statuses', 'RSS before', 'peak RSS', 'containers after', 'settings'];
+  const notes: string[] = [];
+  const rows = runs.map((run) => {
+    const head = [`${SERVER_LABELS[run.server]}, ${run.functionName}`];
+    if (run.status !== 'ok' || !run.figures) return unavailableRow(head, headers.length, run.status, run.reason, notes);
+    const f = run.figures;
+    return [
+      ...head,
+      formatNumber(f.requests),
+      formatNumber(f.allAnsweredMs),
+      formatNumber(f.medianMs),
+      Object.entries(f.statusCounts)
+        .map(([status, count]) => `${status}×${count}`)
+        .join(', '),
+      formatMiB(f.rssBeforeBytes),
+      `${formatMiB(f.peakRssBytes)} (${formatNumber(f.rssSamples)} samples)`,
+      run.containersAfter == null ? '—' : formatNumber(run.containersAfter),
+      run.settings ?? '—',
+    ];
+  });
+  return { headers, rows, notes };
+}
+
+function startupTable(startup: Measured<StartupFigures> | null, reload: Measured<ReloadFigures> | null): Table {
+  const headers = ['measurement', 'median ms', 'each run ms'];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  if (startup) {
+    if (startup.status !== 'ok') rows.push(unavailableRow(['start-up'], headers.length, startup.status, startup.reason, notes));
+    else {
+      for (const which of ['ours', 'netlify-dev'] as const) {
+        rows.push([`spawn → first 200 from ${startup.figures.functionPath}: ${STARTUP_LABELS[which]}`, formatNumber(startup.figures.medianMs[which]), startup.figures.samplesMs[which].map((ms) => formatNumber(ms)).join(', ')]);
+      }
+      rows.push(['ratio of the medians, ours / netlify dev', formatRatio(startup.figures.ratio), '']);
+      for (const failure of startup.figures.failures) notes.push(`failed start-up: ${failure}`);
+    }
+  }
+  if (reload) {
+    if (reload.status !== 'ok') rows.push(unavailableRow(['hot reload'], headers.length, reload.status, reload.reason, notes));
+    else {
+      const f = reload.figures;
+      rows.push([`hot reload: rename of a saved function → first answer from the new code (p90 ${formatNumber(f.p90Ms)} ms)`, formatNumber(f.medianMs), f.samplesMs.map((ms) => formatNumber(ms)).join(', ')]);
+      if (f.missed > 0) notes.push(`${f.missed} saves never answered from the new code within 10 s`);
+    }
+  }
+  return { headers, rows, notes };
+}
+
+function breakdownTable(measured: Measured<MemoryBreakdown>): Table {
+  const headers = ['where', 'threads', 'RSS / V8 heap resident', 'anonymous / heap used', 'file-backed / V8 malloc', 'external (Buffers)'];
+  const notes: string[] = [];
+  if (measured.status !== 'ok') return { headers, rows: [unavailableRow([''], headers.length, measured.status, measured.reason, notes)], notes };
+  const b = measured.figures;
+  const rows: string[][] = [
+    ...b.processes.map((p) => [`process ${p.command} (smaps_rollup)`, '', formatMiB(p.rssBytes), formatMiB(p.anonymousBytes), formatMiB(p.fileBytes), '']),
+    ...b.roles.map((role) => [
+      role.role === 'main' ? 'main thread (V8)' : role.role === 'container' ? 'containers (V8)' : 'other workers: Blobs (V8)',
+      formatNumber(role.threads),
+      formatMiB(role.heapPhysicalBytes),
+      formatMiB(role.heapUsedBytes),
+      formatMiB(role.mallocedBytes),
+      formatMiB(role.externalBytes),
+    ]),
+    ['server process: anonymous memory no V8 heap or V8 malloc explains (native)', '', formatMiB(b.nativeRemainderBytes), '', '', ''],
+  ];
+  notes.push(`after ${formatNumber(b.loadRequests)} hello-world requests; process-group RSS ${formatMiB(b.groupRssBytes)}`);
+  return { headers, rows, notes };
+}
+
+function testTimeTable(measured: Measured<TestTimeFigures>): Table {
+  const headers = ['test file', 'ms', 'tests', 'status'];
+  const notes: string[] = [];
+  if (measured.status !== 'ok') return { headers, rows: [unavailableRow([''], headers.length, measured.status, measured.reason, notes)], notes };
+  const f = measured.figures;
+  notes.push(`wall time ${formatNumber(f.wallMs / 1000, 1)} s for ${formatNumber(f.tests)} tests in ${formatNumber(f.files)} files (exit code ${f.exitCode ?? '—'}); the slowest files above (files run in parallel, so their times overlap)`);
+  return { headers, rows: f.slowest.map((file) => [file.file, formatNumber(file.durationMs), formatNumber(file.tests), file.status]), notes };
 }
 
 function targetTable(targets: readonly TargetCheck[]): Table {
@@ -389,7 +582,12 @@ function sections(results: BenchResults): Array<[string, Table]> {
     if (cpu.rows.length > 0) out.push(["CPU per request served (the server process's threads, and the bench's own for autocannon)", cpu]);
   }
   if (results.memory.length > 0) out.push(['Memory under sustained load (RSS of the server process group)', memoryTable(results.memory)]);
+  if (results.containerRss) out.push(['RSS per warm container against a bare worker importing the same bundle', containerRssTable(results.containerRss)]);
+  if (results.burst.length > 0) out.push(['Burst: concurrent requests to a cold function', burstTable(results.burst)]);
+  if (results.startup || results.reload) out.push(['Start-up and hot reload', startupTable(results.startup, results.reload)]);
+  if (results.breakdown) out.push(["Where the server's memory goes after hello-world load", breakdownTable(results.breakdown)]);
   if (results.coldStart || results.warmOverhead) out.push(['Simulator: cold start and warm overhead', simulatorTable(results)]);
+  if (results.testTime) out.push(['npm test: wall time and the slowest files', testTimeTable(results.testTime)]);
   out.push(['Targets', targetTable(results.targets)]);
   return out;
 }

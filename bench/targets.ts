@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ServerCommand } from './proc.ts';
 
 /** A server under test. */
-export type ServerId = 'ours' | 'netlify' | 'bare';
+export type ServerId = 'ours' | 'netlify' | 'floor' | 'bare';
 
 /** A request the servers are driven with. */
 export type ScenarioId = 'hello-world' | 'collect-get';
@@ -32,8 +32,17 @@ export const SCENARIOS: readonly Scenario[] = [
 export const SERVER_LABELS: Record<ServerId, string> = {
   ours: 'ours (npm start)',
   netlify: 'netlify functions:serve --offline',
+  floor: 'the floor (node:http + a worker per request)',
   bare: 'bare node:http',
 };
+
+/**
+ * Whether `server` can answer `scenario`. The floor (bench/floor-server.ts) models hello-world only: a
+ * module-scope counter in a worker that freezes; collect's Blobs store is beyond what it models.
+ */
+export function serverAnswers(server: ServerId, scenario: ScenarioId): boolean {
+  return server !== 'floor' || scenario === 'hello-world';
+}
 
 /** A server's start command for one port, or why it cannot run here. */
 export type ServerPlan = { available: true; command: (port: number, logPath: string) => ServerCommand } | { available: false; reason: string };
@@ -76,7 +85,7 @@ export function nodeArgsOfScript(script: string): string[] | null {
  * bench that wrote to it would change the developer's data. In a fresh copy both start empty, like
  * the bare server's collect answer.
  */
-function isolatedSite(projectRoot: string): { dir: string; remove: () => void } {
+export function isolatedSite(projectRoot: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'bench-site-'));
   for (const entry of ['functions', 'src', 'public', 'netlify.toml', 'package.json', 'tsconfig.json']) {
     if (existsSync(join(projectRoot, entry))) cpSync(join(projectRoot, entry), join(dir, entry), { recursive: true });
@@ -128,6 +137,18 @@ export function planServer(id: ServerId, projectRoot: string): ServerPlan {
         },
       };
     }
+    case 'floor':
+      return {
+        available: true,
+        command: (port, logPath) => ({
+          name: 'floor',
+          command: process.execPath,
+          args: [join(projectRoot, 'bench', 'floor-server.ts')],
+          cwd: projectRoot,
+          env: { PORT: String(port) },
+          logPath,
+        }),
+      };
     case 'bare':
       return {
         available: true,

@@ -34,6 +34,14 @@ describe('bench options', () => {
     expect(() => parseBenchOptions(['--cold-starts', '10'], {})).toThrow(/at least 20/);
   });
 
+  it('bursts 100 requests, compares 10 and 20 containers, and times 5 start-ups and 12 saves by default', () => {
+    expect(parseBenchOptions([], {})).toMatchObject({ burstRequests: 100, containerCounts: [10, 20], startupRuns: 5, reloadSaves: 12 });
+    expect(parseBenchOptions(['--quick'], {})).toMatchObject({ burstRequests: 100, containerCounts: [10], startupRuns: 1, reloadSaves: 3 });
+    expect(parseBenchOptions(['--startup-runs', '3', '--reload-saves', '20'], {})).toMatchObject({ startupRuns: 3, reloadSaves: 20 });
+    expect(() => parseBenchOptions(['--reload-saves', '0'], {})).toThrow(BenchOptionsError);
+    expect(parseBenchOptions(['--only', 'floor,burst,startup,reload,container-rss,breakdown,test-time'], {}).only).toHaveLength(7);
+  });
+
   it('publishes to docs/benchmarks-results.md after a full run only, unless told otherwise', () => {
     expect(parseBenchOptions([], {}).publish).toBe(true);
     expect(parseBenchOptions(['--rounds', '5'], {}).publish).toBe(true);
