@@ -541,8 +541,10 @@ function testTimeTable(measured: Measured<TestTimeFigures>): Table {
   const notes: string[] = [];
   if (measured.status !== 'ok') return { headers, rows: [unavailableRow([''], headers.length, measured.status, measured.reason, notes)], notes };
   const f = measured.figures;
-  notes.push(`wall time ${formatNumber(f.wallMs / 1000, 1)} s for ${formatNumber(f.tests)} tests in ${formatNumber(f.files)} files (exit code ${f.exitCode ?? '—'}); the slowest files above (files run in parallel, so their times overlap)`);
-  return { headers, rows: f.slowest.map((file) => [file.file, formatNumber(file.durationMs), formatNumber(file.tests), file.status]), notes };
+  notes.push(
+    `wall time ${formatNumber(f.wallMs / 1000, 1)} s for ${formatNumber(f.tests)} tests in ${formatNumber(f.files)} files (exit code ${f.exitCode ?? '—'}); the files' own times add up to ${formatNumber(f.sumOfFilesMs / 1000, 1)} s; vitest: ${f.vitestDuration ?? '—'}`,
+  );
+  return { headers, rows: f.slowest.map((file) => [file.file, formatNumber(file.durationMs), formatNumber(file.tests), file.failed > 0 ? `${file.failed} failed` : 'passed']), notes };
 }
 
 function targetTable(targets: readonly TargetCheck[]): Table {

@@ -1,18 +1,18 @@
 /**
  * `npm test`'s wall time on this machine (issue 15: report it; under 60 s on 2 cores), with the files
- * that take longest, from vitest's JSON report, so a slow suite says where its time goes.
+ * that take longest, read from vitest's own per-file lines (`✓ test/x.test.ts (12 tests) 3456ms`, which
+ * include each file's hooks), so a slow suite says where its time goes.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-/** One test file's time, from the JSON report. */
+/** One test file's time, as vitest's reporter prints it. */
 export interface FileDuration {
   file: string;
   durationMs: number;
   tests: number;
-  status: string;
+  failed: number;
 }
 
 export interface TestTimeFigures {
@@ -22,60 +22,68 @@ export interface TestTimeFigures {
   files: number;
   tests: number;
   failedTests: number;
+  /** Sum of the per-file times: against the wall time, it shows how much ran in parallel. */
+  sumOfFilesMs: number;
+  /** Vitest's own summary of where the time went (`Duration 69.70s (tests 93%, import 4%, …)`). */
+  vitestDuration: string | null;
   /** The slowest files first. */
   slowest: FileDuration[];
 }
 
-/** The part of vitest's JSON report (jest-compatible) the bench reads. */
-interface VitestJsonReport {
-  numTotalTests?: number;
-  numFailedTests?: number;
-  testResults?: Array<{ name?: string; startTime?: number; endTime?: number; status?: string; assertionResults?: unknown[] }>;
+/** Removes ANSI colour codes. */
+function plain(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
 /**
- * Per-file durations from vitest's JSON report, slowest first, paths relative to `root`. A file's time
- * runs from its start to its end, setup and teardown included (the report's `startTime`/`endTime`).
+ * Per-file durations (slowest first), test counts and the summary line from vitest's default reporter
+ * output. A file's line reads `✓ path (N tests) Tms` or `❯ path (N tests | F failed) Tms`.
  */
-export function parseVitestJson(text: string, root: string): { files: FileDuration[]; tests: number; failedTests: number } {
-  const report = JSON.parse(text) as VitestJsonReport;
-  const files = (report.testResults ?? [])
-    .map((result) => ({
-      file: relative(root, result.name ?? ''),
-      durationMs: Math.max(0, (result.endTime ?? 0) - (result.startTime ?? 0)),
-      tests: result.assertionResults?.length ?? 0,
-      status: result.status ?? 'unknown',
-    }))
-    .sort((a, b) => b.durationMs - a.durationMs);
-  return { files, tests: report.numTotalTests ?? 0, failedTests: report.numFailedTests ?? 0 };
-}
-
-/** Runs what `npm test` runs (`vitest run`) in `projectRoot`, timed from spawn to exit. */
-export async function runTestTime(projectRoot: string, logPath: string, keepSlowest = 8): Promise<TestTimeFigures> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-vitest-'));
-  const jsonPath = join(dir, 'report.json');
-  try {
-    const startedAt = performance.now();
-    const exitCode = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(projectRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${jsonPath}`], {
-        cwd: projectRoot,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, CI: '1' },
-      });
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.once('error', reject);
-      child.once('exit', (code) => {
-        writeFileSync(logPath, output);
-        resolve(code);
-      });
-    });
-    const wallMs = performance.now() - startedAt;
-    const parsed = parseVitestJson(readFileSync(jsonPath, 'utf8'), projectRoot);
-    return { wallMs, exitCode, files: parsed.files.length, tests: parsed.tests, failedTests: parsed.failedTests, slowest: parsed.files.slice(0, keepSlowest) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+export function parseVitestOutput(output: string): { files: FileDuration[]; tests: number; failedTests: number; vitestDuration: string | null } {
+  const text = plain(output);
+  const files: FileDuration[] = [];
+  for (const match of text.matchAll(/^\s*[✓❯×↓]\s+(\S+\.test\.[cm]?[jt]s)\s+\((\d+) tests?(?:\s*\|\s*(\d+) failed)?[^)]*\)\s+(\d+)ms\s*$/gm)) {
+    files.push({ file: match[1] ?? '', tests: Number(match[2]), failed: Number(match[3] ?? 0), durationMs: Number(match[4]) });
   }
+  files.sort((a, b) => b.durationMs - a.durationMs);
+  const testsLine = /^\s*Tests\s+(.*)$/m.exec(text)?.[1] ?? '';
+  const total = /\((\d+)\)/.exec(testsLine);
+  const failed = /(\d+) failed/.exec(testsLine);
+  const duration = /^\s*Duration\s+(.*)$/m.exec(text)?.[1]?.trim() ?? null;
+  return {
+    files,
+    tests: total ? Number(total[1]) : files.reduce((sum, file) => sum + file.tests, 0),
+    failedTests: failed ? Number(failed[1]) : 0,
+    vitestDuration: duration,
+  };
 }
 
+/** Runs what `npm test` runs (`vitest run`, with the project's config) in `projectRoot`, timed from spawn to exit. */
+export async function runTestTime(projectRoot: string, logPath: string, keepSlowest = 10): Promise<TestTimeFigures> {
+  const startedAt = performance.now();
+  const { exitCode, output } = await new Promise<{ exitCode: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(projectRoot, 'node_modules', 'vitest', 'vitest.mjs'), 'run'], {
+      cwd: projectRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    let text = '';
+    child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ exitCode: code, output: text }));
+  });
+  const wallMs = performance.now() - startedAt;
+  writeFileSync(logPath, output);
+  const parsed = parseVitestOutput(output);
+  return {
+    wallMs,
+    exitCode,
+    files: parsed.files.length,
+    tests: parsed.tests,
+    failedTests: parsed.failedTests,
+    sumOfFilesMs: parsed.files.reduce((sum, file) => sum + file.durationMs, 0),
+    vitestDuration: parsed.vitestDuration,
+    slowest: parsed.files.slice(0, keepSlowest),
+  };
+}

@@ -75,7 +75,7 @@ describe('issue 15 targets', () => {
 
   it('wants npm test under 60 s with nothing failing', () => {
     const name = 'npm test wall time on this machine';
-    const figures = { wallMs: 45_000, exitCode: 0, files: 40, tests: 300, failedTests: 0, slowest: [] };
+    const figures = { wallMs: 45_000, exitCode: 0, files: 40, tests: 300, failedTests: 0, sumOfFilesMs: 80_000, vitestDuration: null, slowest: [] };
     expect(verdicts({ testTime: { status: 'ok', figures } })[name]).toBe(true);
     expect(verdicts({ testTime: { status: 'ok', figures: { ...figures, wallMs: 61_000 } } })[name]).toBe(false);
     expect(verdicts({ testTime: { status: 'ok', figures: { ...figures, failedTests: 1, exitCode: 1 } } })[name]).toBe(false);

@@ -3,7 +3,7 @@ import { summarizeBurst } from '../../bench/burst.ts';
 import { containerRssRow, largestRow, rssIncrementPerUnit } from '../../bench/rss-per-container.ts';
 import { nativeRemainder, parseSmapsRollup, summarizeThreadHeaps, type ThreadHeapReport } from '../../bench/memory-breakdown.ts';
 import { answeredVersion, reloadSource, summarizeReloads } from '../../bench/reload.ts';
-import { parseVitestJson } from '../../bench/test-time.ts';
+import { parseVitestOutput } from '../../bench/test-time.ts';
 
 const MiB = 1024 * 1024;
 
@@ -101,20 +101,26 @@ describe('memory breakdown', () => {
 });
 
 describe('npm test timing', () => {
-  it('lists test files slowest first, relative to the project, from vitest JSON report', () => {
-    const report = JSON.stringify({
-      numTotalTests: 5,
-      numFailedTests: 1,
-      testResults: [
-        { name: '/repo/test/a.test.ts', startTime: 1_000, endTime: 1_500, status: 'passed', assertionResults: [{}, {}] },
-        { name: '/repo/test/server/b.test.ts', startTime: 1_100, endTime: 9_100, status: 'failed', assertionResults: [{}, {}, {}] },
+  it("reads each file's time from vitest's reporter lines, slowest first, with the totals and the summary", () => {
+    const output = [
+      '\x1b[32m ✓\x1b[39m test/a.test.ts (2 tests) 500ms',
+      ' ❯ test/server/b.test.ts (3 tests | 1 failed) 8000ms',
+      '   ✓ a test inside b 12ms',
+      ' ✓ test/c.test.ts (1 test) 40ms',
+      '',
+      ' Test Files  1 failed | 2 passed (3)',
+      '      Tests  1 failed | 5 passed (6)',
+      '   Duration  9.10s (tests 93%, import 4%, transform 2%)',
+    ].join('\n');
+    expect(parseVitestOutput(output)).toEqual({
+      files: [
+        { file: 'test/server/b.test.ts', durationMs: 8_000, tests: 3, failed: 1 },
+        { file: 'test/a.test.ts', durationMs: 500, tests: 2, failed: 0 },
+        { file: 'test/c.test.ts', durationMs: 40, tests: 1, failed: 0 },
       ],
+      tests: 6,
+      failedTests: 1,
+      vitestDuration: '9.10s (tests 93%, import 4%, transform 2%)',
     });
-    const parsed = parseVitestJson(report, '/repo');
-    expect(parsed).toMatchObject({ tests: 5, failedTests: 1 });
-    expect(parsed.files).toEqual([
-      { file: 'test/server/b.test.ts', durationMs: 8_000, tests: 3, status: 'failed' },
-      { file: 'test/a.test.ts', durationMs: 500, tests: 2, status: 'passed' },
-    ]);
   });
 });
