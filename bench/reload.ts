@@ -78,8 +78,9 @@ export async function runReloads(projectRoot: string, logPath: string, saves: nu
       const elapsed = await untilVersion(url, version, savedAt, 10_000);
       if (elapsed === null) missed += 1;
       else samplesMs.push(elapsed);
-      // Let the old version's containers drain and the watcher go quiet before the next save.
-      await delay(300);
+      // Let the old version's containers drain and the watcher's rebuild finish before the next save,
+      // so each save is timed alone rather than caught by the rebuild of the one before.
+      await delay(700);
     }
     const figures = summarizeReloads(samplesMs, missed);
     progress(`hot reload: ${saves} saves, median ${figures.medianMs?.toFixed(0) ?? '—'} ms, p90 ${figures.p90Ms?.toFixed(0) ?? '—'} ms${missed > 0 ? `, ${missed} never answered` : ''}`);
