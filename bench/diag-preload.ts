@@ -1,9 +1,10 @@
 /**
  * Diagnostic mode of the memory breakdown (bench/memory-breakdown.ts): loaded into every thread of our
- * server with `--import` (Node runs `--import` modules in the main thread and in every worker started
- * from a file: the containers and the Blobs thread). Each thread writes its own V8 heap figures to
- * `$BENCH_DIAG_DIR/<pid>-<threadId>.json` every 250 ms, so the bench can tell where the process's RSS
- * goes. A frozen container writes nothing while it waits in `Atomics.wait`; its last file is from just
+ * server with node's `--import` flag (Node runs `--import` modules in the main thread and in every
+ * worker started from a file that inherits the flags: the containers and the Blobs thread). Each thread writes its own V8 heap figures to
+ * `<dir>/<pid>-<threadId>.json` every 250 ms, so the bench can tell where the process's RSS goes. The
+ * directory comes in the module's own URL (`--import file:///…/diag-preload.ts?dir=/tmp/x`), not in
+ * the environment: containers get Lambda's environment, not the shell's. A frozen container writes nothing while it waits in `Atomics.wait`; its last file is from just
  * before its freeze, and its heap does not change while frozen.
  */
 import { writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { getHeapStatistics } from 'node:v8';
 import { isMainThread, threadId, workerData } from 'node:worker_threads';
 import type { ThreadHeapReport } from './memory-breakdown.ts';
 
-const dir = process.env['BENCH_DIAG_DIR'];
+const dir = new URL(import.meta.url).searchParams.get('dir');
 if (dir) {
   const data: unknown = workerData;
   const isContainer = typeof data === 'object' && data !== null && 'bundlePath' in data;

@@ -8,6 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { runLoad } from './load.ts';
 import { freePort, ServerProcess } from './proc.ts';
@@ -114,9 +115,12 @@ export async function runMemoryBreakdown(projectRoot: string, logPath: string, c
   if (!plan.available) throw new Error(plan.reason);
   const diagDir = mkdtempSync(join(tmpdir(), 'bench-diag-'));
   const port = await freePort();
-  const command = plan.command(port, logPath);
-  command.env = { ...command.env, BENCH_DIAG_DIR: diagDir, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${join(projectRoot, 'bench', 'diag-preload.ts')}`.trim() };
-  const server = ServerProcess.start(command);
+  const preload = pathToFileURL(join(projectRoot, 'bench', 'diag-preload.ts'));
+  preload.searchParams.set('dir', diagDir);
+  const planned = plan.command(port, logPath);
+  // A node flag, not NODE_OPTIONS: workers inherit the process's flags, while NODE_OPTIONS would reach
+  // only workers whose environment holds it, and containers get Lambda's environment, not the shell's.
+  const server = ServerProcess.start({ ...planned, args: [`--import=${preload.href}`, ...planned.args] });
   try {
     const url = `http://127.0.0.1:${port}/.netlify/functions/hello-world`;
     await firstOk(server, url, 60_000);
