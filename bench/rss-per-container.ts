@@ -1,6 +1,6 @@
 /**
  * RSS per warm container against a bare worker importing the same bundle (issue 15: ≤ 1.25×). Each
- * side runs in a fresh process (bench/container-rss-probe.ts) that measures its own RSS before and after
+ * side runs in a fresh process (bench/rss-per-container-probe.ts) that measures its own RSS before and after
  * starting N of them from the same baseline; the sides alternate, N by N.
  */
 import { execFile } from 'node:child_process';
@@ -71,7 +71,7 @@ export function largestRow(figures: ContainerRssFigures | null): ContainerRssRow
 const run = promisify(execFile);
 
 async function probe(projectRoot: string, mode: ProbeMode, functionName: string, count: number, cacheDir: string): Promise<ProbeOutput> {
-  const script = join(projectRoot, 'bench', 'container-rss-probe.ts');
+  const script = join(projectRoot, 'bench', 'rss-per-container-probe.ts');
   const { stdout } = await run(process.execPath, ['--expose-gc', script, mode, join(projectRoot, 'functions'), functionName, String(count), cacheDir], {
     cwd: projectRoot,
     timeout: 120_000,

@@ -1,6 +1,6 @@
 /**
  * One side of the RSS-per-container measurement, in a process of its own so that neither side's memory
- * is left in the other's figure: `node --expose-gc bench/container-rss-probe.ts <containers|workers>
+ * is left in the other's figure: `node --expose-gc bench/rss-per-container-probe.ts <containers|workers>
  * <functionsDir> <functionName> <count> <cacheDir>`. Prints one JSON line ({@link ProbeOutput}).
  *
  * Both sides first do the same: load the simulator, bundle the function through it, and read the
@@ -26,7 +26,7 @@ const [modeArg, functionsDir, functionName, countArg, cacheDir] = process.argv.s
 const mode: ProbeMode = modeArg === 'workers' ? 'workers' : 'containers';
 const count = Number(countArg);
 if (!functionsDir || !functionName || !cacheDir || !Number.isInteger(count) || count < 1) {
-  process.stderr.write('usage: container-rss-probe.ts <containers|workers> <functionsDir> <functionName> <count> <cacheDir>\n');
+  process.stderr.write('usage: rss-per-container-probe.ts <containers|workers> <functionsDir> <functionName> <count> <cacheDir>\n');
   process.exit(2);
 }
 
