@@ -8,7 +8,7 @@
  * bench reports these figures as not available instead of failing to start.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -25,7 +25,7 @@ interface SimulatorFacade {
   /** Optional in the bench: lets it confirm the floor imports the very bundle the containers run. */
   functions?(): Promise<FunctionInfo[]>;
 }
-type SimulatorConstructor = new (options: SimulatorOptions) => SimulatorFacade;
+type SimulatorConstructor = new (options: SimulatorOptions & { cacheDir?: string }) => SimulatorFacade;
 
 /** Timings of one kind, in milliseconds. */
 export interface TimingSummary {
@@ -142,6 +142,17 @@ async function bundleFunction(projectRoot: string, functionName: string, outDir:
   return { path: outfile, bytes: Buffer.byteLength(code), hash: createHash('sha256').update(code).digest('hex').slice(0, 16) };
 }
 
+/** The simulator's deploy-directory bundle of `functionName` with `hash`, or null if it is not there. */
+function simulatorBundleFile(cacheDir: string, functionName: string, hash: string): string | null {
+  const deployDir = join(cacheDir, `${functionName}-${hash}`);
+  try {
+    const match = readdirSync(deployDir, { recursive: true, encoding: 'utf8' }).find((entry) => entry.endsWith(`${functionName}.mjs`));
+    return match ? join(deployDir, match) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A minimal v1 event for a GET, the shape Netlify passes. */
 function v1Event(url: string): Record<string, unknown> {
   const parsed = new URL(url);
@@ -225,13 +236,18 @@ export async function runSimulatorBench(
   const idleTimeoutMs = 60_000;
   let simulator: SimulatorFacade | null = null;
   try {
-    const bundle = await bundleFunction(input.projectRoot, functionName, outDir);
-    const bundleUrl = pathToFileURL(bundle.path).href;
-    simulator = new Simulator({ functionsDir: join(input.projectRoot, 'functions'), clock, idleTimeoutMs });
+    const ownBundle = await bundleFunction(input.projectRoot, functionName, outDir);
+    const cacheDir = join(outDir, 'sim-cache');
+    simulator = new Simulator({ functionsDir: join(input.projectRoot, 'functions'), clock, idleTimeoutMs, cacheDir });
     // The first invocation also bundles; it is not a cold start of a container alone, so it is not measured.
     await timedInvoke(simulator, functionName, url);
     const info = (await simulator.functions?.())?.find((candidate) => candidate.name === functionName);
-    const sameBundleAsSimulator = info ? info.bundleHash === bundle.hash : null;
+    // The floor imports the very file the containers import when it can be found in the simulator's
+    // cache (`<cacheDir>/<name>-<hash>/…/<name>.mjs`); else the bench's own esbuild bundle, compared by code.
+    const simulatorFile = info ? simulatorBundleFile(cacheDir, functionName, info.bundleHash) : null;
+    const bundle = simulatorFile ? { ...ownBundle, path: simulatorFile, bytes: statSync(simulatorFile).size } : ownBundle;
+    const sameBundleAsSimulator = simulatorFile ? true : info ? info.bundleBytes === ownBundle.bytes : null;
+    const bundleUrl = pathToFileURL(bundle.path).href;
 
     let coldStart: SimFigures<ColdStartFigures> | null = null;
     if (parts.coldStart) {

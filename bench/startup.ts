@@ -14,7 +14,7 @@ import { isolatedSite, planServer } from './targets.ts';
 export type StartupServer = 'ours' | 'netlify-dev';
 
 export const STARTUP_LABELS: Record<StartupServer, string> = {
-  ours: 'npm start (node src/server/main.ts)',
+  ours: 'npm start',
   'netlify-dev': 'netlify dev --offline',
 };
 
