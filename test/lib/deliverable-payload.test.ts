@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_PAYLOAD_DEPTH, nestingDepth, serializeDeliverable } from '../../src/lib/deliverable-payload.ts';
-import { isAppError } from '../../src/lib/errors.ts';
+import { codeOf } from '../fixtures/app-error-code.ts';
 
 function nested(depth: number): unknown {
   let value: unknown = 1;
   for (let i = 0; i < depth; i++) value = { a: value };
   return value;
-}
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    return isAppError(error) ? error.code : 'not an AppError';
-  }
 }
 
 describe('serializeDeliverable', () => {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/lib/errors.ts';
+import { codeOf } from '../fixtures/app-error-code.ts';
 import { assertMethod, parseJson, parseJsonObject, readBodyBytes, v1BodyBytes } from '../../src/lib/parse-request.ts';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof AppError ? error.code : 'not an AppError';
-  }
-  return undefined;
-}
 
 async function asyncCodeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/lib/errors.ts';
+import { codeOf } from '../fixtures/app-error-code.ts';
 import { assertSinkAuthorized, isProductionDeploy, sinkAuthorization } from '../../src/lib/sink-auth.ts';
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    return isAppError(error) ? error.code : 'not an AppError';
-  }
-}
 
 describe('sink token', () => {
   it('checks nothing when SINK_TOKEN is not set', () => {
