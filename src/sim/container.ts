@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { BufferedResponse, Clock, ContainerSnapshot, ContainerState, InvocationOutcome, InvocationReport, PendingWork, SimLogger } from './api.ts';
+import type { BufferedRequest, BufferedResponse, Clock, ContainerSnapshot, ContainerState, InvocationOutcome, InvocationReport, PendingWork, SimLogger } from './api.ts';
 import type { FunctionBundle } from './bundler.ts';
 import { ManualClock } from './clock.ts';
 import { retainBundle, touchBundle } from './bundle-cache.ts';
@@ -22,7 +22,9 @@ import { Invocation } from './invocation.ts';
 import { containerEnv, envHints } from './lambda-env.ts';
 import { DEFAULT_NODE_VERSION_MAJOR } from './platform-defaults.ts';
 import { OutOfMemoryError, RuntimeExitError, TimeoutError, type PlatformError } from './platform-errors.ts';
-import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, SerializedError } from './protocol.ts';
+import { decodeFrozen, isFrozenWire, type FrozenMessage, type FrozenWire } from './freeze-wire.ts';
+import { encodeInvocation, redispatch, type InvokeWire } from './invoke-wire.ts';
+import type { FinalMessage, FromRuntime, RuntimeWorkerData, SerializedError } from './protocol.ts';
 
 /** How long stop() waits for a container's thread before leaving it to end in the background (real ms). */
 export const stopWaitMs = 1_000;
@@ -77,20 +79,11 @@ function failReason(outcome: InvocationOutcome): ContainerEndReason {
   return 'crashed';
 }
 
-/** Method and path (with query) of an invocation, for its start event. */
-function requestLine(payload: InvocationPayload): { method: string; path: string } {
-  if (payload.event) {
-    const query = payload.event.rawQuery;
-    return { method: payload.event.httpMethod, path: query ? `${payload.event.path}?${query}` : payload.event.path };
-  }
-  if (payload.request) {
-    // An absolute URL: the path starts at the first '/' after the authority (no URL parse per invocation).
-    const url = payload.request.url;
-    const slash = url.indexOf('/', url.indexOf('//') + 2);
-    const hash = url.indexOf('#');
-    return { method: payload.request.method, path: slash < 0 ? '/' : url.slice(slash, hash < 0 ? undefined : hash) };
-  }
-  return { method: '?', path: '?' };
+/** The path (with query) of an absolute URL, for an invocation's start event: no URL parse per invocation. */
+function requestPath(url: string): string {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  const hash = url.indexOf('#');
+  return slash < 0 ? '/' : url.slice(slash, hash < 0 ? undefined : hash);
 }
 
 /** A young generation of an eighth of the memory limit, between 1 and 16 MB (see the Worker's resourceLimits). */
@@ -98,8 +91,20 @@ function youngGenerationMb(memoryLimitMb: number): number {
   return Math.min(16, Math.max(1, Math.floor(memoryLimitMb / 8)));
 }
 
-/** What the simulator hands a container for one invocation (already mapped from the web Request). */
-export type InvocationPayload = Pick<InvokeMessage, 'requestId' | 'clientIp' | 'event' | 'request' | 'geo' | 'params'>;
+/**
+ * What the simulator hands a container for one invocation: the request as it arrived, and what the
+ * platform adds to it. The container's runtime maps it to what the handler gets (invoke-wire.ts).
+ */
+export interface InvocationPayload {
+  requestId: string;
+  clientIp: string;
+  request: BufferedRequest;
+  /** The invocation's geo as the `x-nf-geo` header carries it (base64 JSON). */
+  geoHeader: string;
+  siteId: string;
+  /** v2 `context.params`. */
+  params?: Record<string, string> | undefined;
+}
 
 /** An invocation as it runs: the response arrives first, the report when the container froze. */
 export interface RunningInvocation {
@@ -189,24 +194,32 @@ export class Container {
       requestId: payload.requestId,
       coldStart,
       deadlineMs: nowMs + this.#options.timeoutMs,
-      method: payload.request?.method ?? payload.event?.httpMethod ?? 'GET',
-      url: payload.request?.url ?? payload.event?.rawUrl ?? '',
+      method: payload.request.method,
+      url: payload.request.url,
       onFinished,
     });
     this.#active = active;
     const events = this.#options.events;
     this.#watchTimeout();
-    const message: InvokeMessage = { type: 'invoke', nowMs, deadlineMs: active.deadlineMs, ...payload };
+    const message = encodeInvocation(payload.request, {
+      requestId: payload.requestId,
+      nowMs,
+      deadlineMs: active.deadlineMs,
+      clientIp: payload.clientIp,
+      geoHeader: payload.geoHeader,
+      siteId: payload.siteId,
+      params: payload.params,
+    });
     if (coldStart) {
       this.#state = 'initializing';
       const worker = this.#spawn(nowMs);
-      events?.emit(this.functionName, this.id, { type: 'invocation-start', requestId: payload.requestId, ...requestLine(payload), coldStart });
+      events?.emit(this.functionName, this.id, { type: 'invocation-start', requestId: payload.requestId, method: payload.request.method, path: requestPath(payload.request.url), coldStart });
       worker.postMessage(message);
       this.#limitInit(active, message);
     } else {
       this.#state = 'busy';
       if (events) {
-        events.emit(this.functionName, this.id, { type: 'invocation-start', requestId: payload.requestId, ...requestLine(payload), coldStart });
+        events.emit(this.functionName, this.id, { type: 'invocation-start', requestId: payload.requestId, method: payload.request.method, path: requestPath(payload.request.url), coldStart });
         events.emit(this.functionName, this.id, {
           type: 'thawed',
           requestId: payload.requestId,
@@ -359,10 +372,11 @@ export class Container {
     worker.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().trimEnd().split('\n')) logger?.warn(`${prefix} ${line}`);
     });
-    worker.on('message', (message: FromRuntime | FromRuntimeClock) => {
+    worker.on('message', (message: FromRuntime | FromRuntimeClock | FrozenWire) => {
       // A runtime abandoned for a retried init may still speak while it is terminated.
       if (this.#worker !== worker) return;
-      if (isClockMessage(message)) this.#clockLink?.receive(message);
+      if (isFrozenWire(message)) this.#onMessage(decodeFrozen(message), spawnedMs);
+      else if (isClockMessage(message)) this.#clockLink?.receive(message);
       else this.#onMessage(message, spawnedMs);
     });
     worker.on('error', (error: Error) => {
@@ -398,7 +412,7 @@ export class Container {
    * invocation: the retry counts against the function's timeout, which starts now. Inits after a reset
    * already run inside an invocation, under its timeout, and are not limited again.
    */
-  #limitInit(active: Invocation, message: InvokeMessage): void {
+  #limitInit(active: Invocation, message: InvokeWire): void {
     if (this.#initPhaseStarted) return;
     this.#initPhaseStarted = true;
     const clock = this.#options.clock;
@@ -419,7 +433,7 @@ export class Container {
         const nowMs = clock.now();
         active.restartDeadline(nowMs + this.#options.timeoutMs);
         this.#watchTimeout();
-        this.#spawn(nowMs).postMessage({ ...message, nowMs, deadlineMs: active.deadlineMs });
+        this.#spawn(nowMs).postMessage(redispatch(message, nowMs, active.deadlineMs));
       });
     });
   }
@@ -580,7 +594,7 @@ export class Container {
     this.#finish(active, []);
   }
 
-  #finish(active: Invocation, pending: PendingWork[], rejection?: Error, frozen?: Extract<FromRuntime, { type: 'frozen' }>): void {
+  #finish(active: Invocation, pending: PendingWork[], rejection?: Error, frozen?: FrozenMessage): void {
     if (this.#active !== active) return;
     this.#active = null;
     this.#invocations += 1;

@@ -1,11 +1,10 @@
 /**
- * Netlify's mapping between HTTP and the two handler APIs, done in the simulator (main thread):
- * a web `Request` becomes a v1 (Lambda proxy) event, a v1 result becomes a web `Response`, and a v2
- * `Request` is flattened so it can cross into the container.
+ * Netlify's mapping between HTTP and the two handler APIs: a request becomes a v1 (Lambda proxy) event
+ * (inside the container, from the request as it crossed over: invoke-wire.ts), a v1 result becomes a
+ * web `Response` (in the simulator), and a web `Request` is flattened so it can cross into the container.
  */
-import type { BufferedRequest, BufferedResponse, Geo } from './api.ts';
+import type { BufferedRequest, BufferedResponse } from './api.ts';
 import { headerList } from './header-list.ts';
-import { encodeGeoHeader } from './platform-defaults.ts';
 import { InvalidResponseError } from './platform-errors.ts';
 import type { SerializedError, V1Event, V1Result } from './protocol.ts';
 
@@ -37,7 +36,8 @@ async function readBody(request: Request): Promise<Uint8Array | null> {
 /** The platform headers Netlify's proxy adds to a request for a v1 function (besides the client IP ones). */
 export interface V1PlatformHeaders {
   requestId: string;
-  geo: Geo;
+  /** The `x-nf-geo` header: the invocation's geo as base64 JSON (platform-defaults.ts, `encodeGeoHeader`). */
+  geoHeader: string;
   siteId: string;
   accountId: string;
 }
@@ -73,7 +73,7 @@ export function toV1Event(request: BufferedRequest, clientIp: string, platform?:
     added.push(
       ['x-nf-account-id', platform.accountId],
       ['x-nf-site-id', platform.siteId],
-      ['x-nf-geo', encodeGeoHeader(platform.geo)],
+      ['x-nf-geo', platform.geoHeader],
       ['x-nf-request-id', platform.requestId],
     );
   }

@@ -4,6 +4,8 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { BufferedRequest, Geo, HandlerApi, PendingWork } from './api.ts';
+import type { FrozenMessage } from './freeze-wire.ts';
+import type { InvokeWire } from './invoke-wire.ts';
 import type { EnvHints } from './runtime-env.ts';
 
 /** The v1 (Lambda proxy) event, as Netlify builds it. */
@@ -66,6 +68,7 @@ export interface RuntimeWorkerData {
   clockPort?: MessagePort;
 }
 
+/** One invocation as the runtime hands it to the v1 or v2 runner, decoded from its {@link InvokeWire}. */
 export interface InvokeMessage {
   type: 'invoke';
   requestId: string;
@@ -82,7 +85,8 @@ export interface InvokeMessage {
   request?: SerializedRequest;
 }
 
-export type ToRuntime = InvokeMessage;
+/** What the simulator posts to a runtime: one invocation, packed (invoke-wire.ts). */
+export type ToRuntime = InvokeWire;
 
 /** Messages that complete a response: sent alone, or inside the `frozen` message that follows at once. */
 export type FinalMessage =
@@ -102,12 +106,4 @@ export type FromRuntime =
   /** After a thaw: the requests carried over from the last freeze that settled before the handler ran, and those still in flight. */
   | { type: 'carried-over'; requestId: string; finished: PendingWork[]; stillPending: PendingWork[] }
   | FinalMessage
-  | {
-      type: 'frozen';
-      requestId: string;
-      durationMs: number;
-      maxMemoryUsedMb: number;
-      pendingAtFreeze: PendingWork[];
-      /** The end of the response, when nothing (no waitUntil) separates it from the freeze. */
-      final?: FinalMessage;
-    };
+  | FrozenMessage;

@@ -37,6 +37,9 @@ export interface TrackedTimer {
   readonly _destroyed?: boolean;
 }
 
+/** What {@link PendingWorkTracker.requestsInFlight} returns when nothing is in flight (never added to). */
+const NOTHING_IN_FLIGHT: ReadonlySet<object> = new Set();
+
 /** Below this many tracked timers, scheduling a timer never scans the table for cleared ones. */
 const MIN_TIMER_PRUNE_AT = 64;
 
@@ -115,6 +118,8 @@ export class PendingWorkTracker {
 
   /** Work in flight right now: unfinished requests and live timers that keep the event loop alive. */
   snapshot(): PendingWork[] {
+    // Nothing tracked, the usual case: no allocation on every freeze.
+    if (this.#requests.size === 0 && this.#timers.size === 0) return [];
     // A timer cleared by a route the wrapper does not see would otherwise be reported at every
     // freeze from now on (a phantom), and its callback and closure held for the container's life.
     this.#pruneTimers();
@@ -124,12 +129,12 @@ export class PendingWorkTracker {
   }
 
   /** Identities of the requests in flight, to wait for after the next thaw. */
-  requestsInFlight(): Set<object> {
-    return new Set(this.#requests.keys());
+  requestsInFlight(): ReadonlySet<object> {
+    return this.#requests.size === 0 ? NOTHING_IN_FLIGHT : new Set(this.#requests.keys());
   }
 
   /** Which of `requests` are still in flight, with what they are. */
-  describe(requests: Set<object>): Map<object, PendingWork> {
+  describe(requests: ReadonlySet<object>): Map<object, PendingWork> {
     const described = new Map<object, PendingWork>();
     for (const request of requests) {
       const work = this.#requests.get(request);
@@ -139,7 +144,7 @@ export class PendingWorkTracker {
   }
 
   /** Resolves once none of `requests` is in flight any more, or after `graceMs` (real time), whichever is first. */
-  whenSettled(requests: Set<object>, graceMs: number): Promise<void> {
+  whenSettled(requests: ReadonlySet<object>, graceMs: number): Promise<void> {
     const allDone = (): boolean => {
       for (const request of requests) if (this.#requests.has(request)) return false;
       return true;

@@ -17,11 +17,14 @@ import { getHeapStatistics } from 'node:v8';
 import { installClockDate } from './runtime-date.ts';
 import { installEnvWarnings } from './runtime-env.ts';
 import { INIT_REQUEST_ID, PendingWorkTracker } from './runtime-pending.ts';
-import type { FinalMessage, FromRuntime, InvokeMessage, RuntimeWorkerData, ToRuntime } from './protocol.ts';
+import { encodeFrozen, type FrozenMessage } from './freeze-wire.ts';
+import { wireNowMs, wireRequestId, type InvokeWire } from './invoke-wire.ts';
+import type { FinalMessage, FromRuntime, RuntimeWorkerData, ToRuntime } from './protocol.ts';
 import { installLambdaGlobals } from './runtime/lambda-streaming.ts';
 import { installNetlifyGlobal } from './runtime/netlify-global.ts';
 import { serializeError } from './runtime/serialize-error.ts';
 import { DEFAULT_NODE_VERSION_MAJOR, type RuntimeServices } from './runtime/services.ts';
+import { invocationInput } from './runtime/invocation-input.ts';
 import { importBundle, resolveUserFunction, type UserFunction } from './runtime/user-function.ts';
 import { runV1 } from './runtime/v1-invoke.ts';
 import { runV2 } from './runtime/v2-invoke.ts';
@@ -37,13 +40,15 @@ const tracker = new PendingWorkTracker();
 const runtimeTime = installRuntimeTimers({ clockDate, tracker, clockFlows: data.clockFlows, clockPort: data.clockPort });
 installNetlifyGlobal();
 installLambdaGlobals();
+// The runtime's own reads skip the warning view installed next: they are not the function's.
+const env = process.env;
 installEnvWarnings(data.envHints, data.functionName);
 
 function post(message: FromRuntime): void {
   port?.postMessage(message);
 }
 
-const services: RuntimeServices = { data, tracker, post };
+const services: RuntimeServices = { data, tracker, post, env };
 
 function usedMemoryMb(): number {
   return Math.ceil(getHeapStatistics().used_heap_size / (1024 * 1024));
@@ -54,19 +59,20 @@ function usedMemoryMb(): number {
  * races ahead of the wait (the simulator answering instantly) is never lost: `Atomics.wait` returns
  * at once when the flag is already set.
  */
-function freeze(report: Extract<FromRuntime, { type: 'frozen' }>): void {
+function freeze(report: FrozenMessage): void {
   Atomics.store(freezeFlag, 0, 0);
-  post(report);
+  port?.postMessage(encodeFrozen(report));
   Atomics.wait(freezeFlag, 0, 0);
 }
 
 /** Requests that were in flight at the previous freeze: the work this thaw carries over. */
-let carriedOver = new Set<object>();
+let carriedOver: ReadonlySet<object> = new Set<object>();
 
-async function invoke(fn: UserFunction, message: InvokeMessage): Promise<void> {
+async function invoke(fn: UserFunction, wire: InvokeWire): Promise<void> {
+  const requestId = wireRequestId(wire);
   const startedMs = performance.now();
   // Time moves to the clock's; with a ManualClock, timers that came due while frozen fire first.
-  const overdue = runtimeTime.thaw(message.nowMs);
+  const overdue = runtimeTime.thaw(wireNowMs(wire));
   if (overdue) await overdue;
   // Thawed. Work carried over from before the last freeze moves first: on the platform its I/O
   // completions are already queued when the environment wakes, so they run as soon as the runtime's
@@ -82,13 +88,15 @@ async function invoke(fn: UserFunction, message: InvokeMessage): Promise<void> {
     // timeline links it to the invocation that left it).
     const after = tracker.describe(carriedOver);
     const finished = [...before].filter(([request]) => !after.has(request)).map(([, work]) => work);
-    post({ type: 'carried-over', requestId: message.requestId, finished, stillPending: [...after.values()] });
+    post({ type: 'carried-over', requestId, finished, stillPending: [...after.values()] });
   }
   let final: FinalMessage | undefined;
   try {
+    // Mapped here, on the container's thread, from the request as it crossed over (invoke-wire.ts).
+    const message = invocationInput(wire, fn.api);
     final = fn.api === 'v1' ? await runV1(fn, message, services) : await runV2(fn, message, services);
   } catch (error) {
-    final = { type: 'handler-error', requestId: message.requestId, error: serializeError(error) };
+    final = { type: 'handler-error', requestId, error: serializeError(error) };
   }
   // Freeze as soon as the handler settled (v2: body sent and waitUntil settled), as Lambda does: what
   // it did not await stays in flight, is reported, and is carried over to the next thaw.
@@ -100,7 +108,7 @@ async function invoke(fn: UserFunction, message: InvokeMessage): Promise<void> {
   // platform, where the runtime asks for the next event right after posting the response.
   freeze({
     type: 'frozen',
-    requestId: message.requestId,
+    requestId,
     durationMs: performance.now() - startedMs,
     maxMemoryUsedMb: usedMemoryMb(),
     pendingAtFreeze,

@@ -28,8 +28,8 @@ import { DEFAULT_INIT_TIMEOUT_MS } from './init-limit.ts';
 import { createTmpRoot, sweepStaleTmpRoots } from './tmp-root.ts';
 import { SimError } from './errors.ts';
 import { SimEventLog, type SimEventSource } from './events.ts';
-import { errorResponse, serializeRequest, toV1Event, toWebResponse } from './http-mapping.ts';
-import { DEFAULT_NODE_VERSION_MAJOR, LOCAL_ACCOUNT_ID, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
+import { errorResponse, serializeRequest, toWebResponse } from './http-mapping.ts';
+import { DEFAULT_NODE_VERSION_MAJOR, encodeGeoHeader, resolveGeo, UNLINKED_SITE_ID } from './platform-defaults.ts';
 import { ContainerPool } from './pool.ts';
 import type { FunctionSettings } from './function-settings.ts';
 import { defaultBaseDir, describe, FunctionRegistry, type FunctionEntry } from './registry.ts';
@@ -188,12 +188,15 @@ export class Simulator {
     const { bundle, pool, config } = entry;
     const requestId = options.requestId ?? randomUUID();
     const clientIp = options.clientIp ?? '127.0.0.1';
-    // Map the request before taking a container, so acquiring and dispatching happen in one step.
-    const geo = resolveGeo(request.headers, options.context?.geo);
-    const payload: InvocationPayload =
-      bundle.api === 'v1'
-        ? { requestId, clientIp, event: toV1Event(request, clientIp, { requestId, geo, siteId: this.#siteId, accountId: LOCAL_ACCOUNT_ID }) }
-        : { requestId, clientIp, request, geo, params: options.context?.params ?? {} };
+    // The request crosses into the container as it arrived; the runtime maps it for the handler there.
+    const payload: InvocationPayload = {
+      requestId,
+      clientIp,
+      request,
+      geoHeader: encodeGeoHeader(resolveGeo(request.headers, options.context?.geo)),
+      siteId: this.#siteId,
+      ...(bundle.api === 'v2' && { params: options.context?.params ?? {} }),
+    };
     this.#assertOpen();
     const container = pool.acquire();
     if (!container) return this.#throttled(name, requestId, request);
@@ -344,7 +347,7 @@ export class Simulator {
           logger: this.#logger,
           reportLines: this.#reportLines,
           nodeVersionMajor: this.#nodeVersionMajor,
-          events: this.#events,
+          ...(process.env.PERF_CUT !== 'events' && { events: this.#events }),
         });
       },
     });

@@ -6,6 +6,8 @@ export interface RuntimeServices {
   data: RuntimeWorkerData;
   tracker: PendingWorkTracker;
   post(message: FromRuntime): void;
+  /** The container's environment as set at spawn, without the warnings the function's reads get (runtime-env.ts). */
+  env: NodeJS.ProcessEnv;
 }
 
 export { DEFAULT_NODE_VERSION_MAJOR } from '../platform-defaults.ts';

@@ -15,16 +15,39 @@ interface BlobsEnvironmentContext {
   token?: string;
 }
 
-/** `event` with `blobs` built from the container's `NETLIFY_BLOBS_CONTEXT`, or as it was when there is none. */
+/**
+ * The `blobs` value for each context seen: the container's `NETLIFY_BLOBS_CONTEXT` is the same on every
+ * invocation (unless the handler rewrites it), and decoding and re-encoding it each time cost more than
+ * the rest of building the event.
+ */
+const blobsFieldOf = new Map<string, string | null>();
+
+/**
+ * `event` with `blobs` set from the container's `NETLIFY_BLOBS_CONTEXT` (unchanged when there is none,
+ * or when it has one). The event is changed in place: the runtime builds a new one for each invocation.
+ */
 export function withBlobsField(event: V1Event, encodedContext: string | undefined): V1Event {
   if (encodedContext === undefined || event.blobs !== undefined) return event;
+  let blobs = blobsFieldOf.get(encodedContext);
+  if (blobs === undefined) {
+    blobs = blobsField(encodedContext);
+    // Bounded: a handler that writes a new context on every invocation must not grow this without end.
+    if (blobsFieldOf.size >= 16) blobsFieldOf.clear();
+    blobsFieldOf.set(encodedContext, blobs);
+  }
+  if (blobs !== null) event.blobs = blobs;
+  return event;
+}
+
+/** The `blobs` value for one encoded context; null when it does not decode. */
+function blobsField(encodedContext: string): string | null {
   let context: BlobsEnvironmentContext;
   try {
     context = JSON.parse(Buffer.from(encodedContext, 'base64').toString('utf8')) as BlobsEnvironmentContext;
   } catch {
     // A context that does not decode is the site's own mistake; @netlify/blobs reports it on use.
-    return event;
+    return null;
   }
   const property = { primary_region: context.primaryRegion, url: context.edgeURL, url_uncached: context.uncachedEdgeURL ?? context.edgeURL, token: context.token };
-  return { ...event, blobs: Buffer.from(JSON.stringify(property)).toString('base64') };
+  return Buffer.from(JSON.stringify(property)).toString('base64');
 }

@@ -15,9 +15,9 @@ import { buildV1Context } from './v1-context.ts';
 
 /** Runs a v1 handler; resolves with the message that ends the response. */
 export async function runV1(fn: UserFunction, message: InvokeMessage, services: RuntimeServices): Promise<FinalMessage> {
-  const { data, tracker, post } = services;
+  const { data, tracker, post, env } = services;
   const { requestId } = message;
-  const event = message.event === undefined ? undefined : withBlobsField(message.event, process.env.NETLIFY_BLOBS_CONTEXT);
+  const event = message.event === undefined ? undefined : withBlobsField(message.event, env.NETLIFY_BLOBS_CONTEXT);
   const legacy = (data.nodeVersionMajor ?? DEFAULT_NODE_VERSION_MAJOR) < 24;
   const context = buildV1Context(
     {
@@ -26,7 +26,7 @@ export async function runV1(fn: UserFunction, message: InvokeMessage, services: 
       requestId,
       deadlineMs: message.deadlineMs,
       authorization: message.event?.headers.authorization,
-      siteUrl: process.env.URL,
+      siteUrl: env.URL,
     },
     legacy,
   );
