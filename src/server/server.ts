@@ -491,8 +491,8 @@ export class LocalServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse, access: Partial<AccessEntry> | undefined): Promise<void> {
     // A client that hangs up mid-request must not take the server down: errors on its socket end here.
-    req.on('error', () => undefined);
-    res.on('error', () => undefined);
+    req.on('error', ignoreError);
+    res.on('error', ignoreError);
     // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without a Host header.
     if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
       res.setHeader('connection', 'close');
@@ -743,6 +743,11 @@ export class LocalServer {
     }
     return report;
   }
+}
+
+/** The listener for errors on a request's own streams: one function for every request, not a closure each. */
+function ignoreError(): void {
+  // Nothing to do: the request's handling ends on its own when its socket goes.
 }
 
 /** A node:http server with the client bounds set and parser refusals answered in JSON. */
