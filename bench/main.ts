@@ -12,6 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { runBurst } from './burst.ts';
+import { runRoundTrips } from './round-trip.ts';
 import { runContainerRss } from './rss-per-container.ts';
 import { runLoad, type LoadFigures } from './load.ts';
 import { runMemoryBreakdown } from './memory-breakdown.ts';
@@ -344,6 +345,12 @@ async function main(): Promise<void> {
     containerRss = await measured('RSS per container', () => runContainerRss(projectRoot, 'hello-world', options.containerCounts, progress));
   }
 
+  let roundTrip: BenchResults['roundTrip'] = null;
+  if (selected.has('round-trip')) {
+    progress(`round trip without HTTP: ${options.connections} concurrent invocations of hello-world for ${options.roundTripS} s, ours and the floor, ${options.rounds} round${options.rounds === 1 ? '' : 's'}`);
+    roundTrip = await measured('round trip', () => runRoundTrips(projectRoot, { concurrency: options.connections, seconds: options.roundTripS, rounds: options.rounds }, progress));
+  }
+
   const burst: BurstRun[] = [];
   if (selected.has('burst')) {
     for (const serverId of ['ours', 'netlify'] as const) burst.push(await burstRun(serverId, options));
@@ -385,7 +392,7 @@ async function main(): Promise<void> {
   }
 
   const ratios = computeRatios(load);
-  const partial = { load, memory, coldStart, warmOverhead, containerRss, burst, startup, reload, breakdown, testTime, ratios };
+  const partial = { load, memory, coldStart, warmOverhead, containerRss, roundTrip, burst, startup, reload, breakdown, testTime, ratios };
   const results: BenchResults = {
     schemaVersion: 2,
     startedAt: startedAt.toISOString(),

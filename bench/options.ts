@@ -11,6 +11,7 @@ export type BenchTarget =
   | 'bare'
   | 'memory'
   | 'container-rss'
+  | 'round-trip'
   | 'burst'
   | 'startup'
   | 'reload'
@@ -27,6 +28,7 @@ export const ALL_TARGETS: readonly BenchTarget[] = [
   'bare',
   'memory',
   'container-rss',
+  'round-trip',
   'burst',
   'startup',
   'reload',
@@ -74,6 +76,8 @@ export interface BenchOptions {
   warmInvocations: number;
   /** Container counts of the RSS-per-container measurement (each one: N containers against N bare workers). */
   containerCounts: readonly number[];
+  /** Seconds each side of the round-trip measurement invokes for, per round (after a 2 s warm-up). */
+  roundTripS: number;
   /** Concurrent requests of the burst against a cold function (issue 15: 100). */
   burstRequests: number;
   /** Start-ups measured per server (`npm start`, `netlify dev`); the figure is the median. */
@@ -150,8 +154,8 @@ function parseOnly(raw: string): BenchTarget[] {
 export function parseBenchOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BenchOptions {
   const quick = argv.includes('--quick') || env['BENCH_QUICK'] === '1';
   const options: BenchOptions = quick
-    ? { durationS: 2, rounds: 1, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, memorySettleCapS: 3, memorySettleSliceS: 1, coldStarts: 20, warmInvocations: 300, containerCounts: [10], burstRequests: 100, startupRuns: 1, reloadSaves: 3, only: ALL_TARGETS, quick, publish: false }
-    : { durationS: 10, rounds: 3, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, memorySettleCapS: 60, memorySettleSliceS: 5, coldStarts: 30, warmInvocations: 3_000, containerCounts: [10, 20], burstRequests: 100, startupRuns: 5, reloadSaves: 12, only: ALL_TARGETS, quick, publish: false };
+    ? { durationS: 2, rounds: 1, warmupS: 1, connections: 10, memoryRequests: 2_000, memoryChunks: 4, memoryChunkCapS: 3, memorySettleCapS: 3, memorySettleSliceS: 1, coldStarts: 20, warmInvocations: 300, containerCounts: [10], roundTripS: 2, burstRequests: 100, startupRuns: 1, reloadSaves: 3, only: ALL_TARGETS, quick, publish: false }
+    : { durationS: 10, rounds: 3, warmupS: 2, connections: 10, memoryRequests: 20_000, memoryChunks: 4, memoryChunkCapS: 40, memorySettleCapS: 60, memorySettleSliceS: 5, coldStarts: 30, warmInvocations: 3_000, containerCounts: [10, 20], roundTripS: 5, burstRequests: 100, startupRuns: 5, reloadSaves: 12, only: ALL_TARGETS, quick, publish: false };
 
   let publish: boolean | undefined;
   if (env['BENCH_DURATION_S'] !== undefined) options.durationS = positiveNumber('BENCH_DURATION_S', env['BENCH_DURATION_S']);

@@ -3,6 +3,7 @@
  * text table (stdout) and Markdown table (bench/results/latest.md) rendered from them. Pure functions.
  */
 import type { BurstFigures } from './burst.ts';
+import type { RoundTripResults } from './round-trip.ts';
 import { largestRow, type ContainerRssFigures } from './rss-per-container.ts';
 import type { LoadFigures } from './load.ts';
 import type { MemoryBreakdown } from './memory-breakdown.ts';
@@ -125,6 +126,8 @@ export interface BenchResults {
   coldStart: SimFigures<ColdStartFigures> | null;
   warmOverhead: SimFigures<WarmOverheadFigures> | null;
   containerRss: Measured<ContainerRssFigures> | null;
+  /** The invocation round trip without HTTP, ours against the floor (absent from results written before it existed). */
+  roundTrip?: Measured<RoundTripResults> | null;
   burst: BurstRun[];
   startup: Measured<StartupFigures> | null;
   reload: Measured<ReloadFigures> | null;
@@ -466,6 +469,56 @@ function containerRssTable(measured: Measured<ContainerRssFigures>): Table {
   return { headers, rows, notes };
 }
 
+/** Median CPU per hello-world request of `server` over the load rounds, server threads and load generator. */
+function helloCpu(load: readonly LoadRun[], server: ServerId): { serverUs: number; loadGeneratorUs: number } | null {
+  const runs = load.filter((run) => run.server === server && run.scenario === 'hello-world' && run.figures?.cpuPerRequest);
+  if (runs.length === 0) return null;
+  const serverUs = median(runs.map((run) => {
+    const cpu = run.figures?.cpuPerRequest;
+    return cpu ? cpu.mainUs + cpu.otherThreadsUs + cpu.v8HelpersUs : Number.NaN;
+  }));
+  const loadGeneratorUs = median(runs.map((run) => run.figures?.cpuPerRequest?.loadGeneratorUs ?? Number.NaN));
+  return { serverUs, loadGeneratorUs };
+}
+
+/**
+ * The round trip without HTTP, each round and the medians, then the split of a hello-world request's
+ * CPU: the round trip, the rest of the server (HTTP: parsing, routing, mapping, writing, logging) as the
+ * difference from the load runs' server CPU per request, and the load generator's.
+ */
+function roundTripTable(measured: Measured<RoundTripResults>, load: readonly LoadRun[]): Table {
+  const headers = ['', 'invocations/s', 'main thread µs', 'containers µs', 'V8 helpers µs', 'CPU per invocation µs'];
+  const notes: string[] = [];
+  if (measured.status !== 'ok') return { headers, rows: [unavailableRow([''], headers.length, measured.status, measured.reason, notes)], notes };
+  const { runs, ours, floor, concurrency, seconds } = measured.figures;
+  const label = (side: 'ours' | 'floor'): string => (side === 'ours' ? 'ours (Simulator.invokeBuffered)' : 'the floor (its worker round trip)');
+  const row = (name: string, figures: RoundTripResults['runs'][number]): string[] => [
+    name,
+    formatNumber(figures.invocationsPerSecond, 0),
+    formatNumber(figures.mainUs, 1),
+    formatNumber(figures.containersUs, 1),
+    formatNumber(figures.v8HelpersUs, 1),
+    formatNumber(figures.totalUs, 1),
+  ];
+  const rows = runs.map((run) => row(`${label(run.side)}, round ${run.round}`, run));
+  if (ours) rows.push(row(`${label('ours')}, median`, ours));
+  if (floor) rows.push(row(`${label('floor')}, median`, floor));
+  notes.push(`hello-world, ${concurrency} concurrent loops for ${seconds} s after a 2 s warm-up, each side in a fresh process; no HTTP server, client or socket`);
+  if (measured.figures.cpuRatio !== null) notes.push(`CPU per invocation, ours / the floor: ${formatRatio(measured.figures.cpuRatio)}`);
+  const oursLoad = helloCpu(load, 'ours');
+  const floorLoad = helloCpu(load, 'floor');
+  if (ours && floor && oursLoad && floorLoad) {
+    const httpOurs = oursLoad.serverUs - ours.totalUs;
+    const httpFloor = floorLoad.serverUs - floor.totalUs;
+    notes.push(
+      `a hello-world request under load (medians of the load rounds), ours against the floor: server CPU ${formatNumber(oursLoad.serverUs, 1)} against ${formatNumber(floorLoad.serverUs, 1)} µs, ` +
+        `of which the round trip above ${formatNumber(ours.totalUs, 1)} against ${formatNumber(floor.totalUs, 1)} µs and the rest (HTTP in and out, routing, mapping, logs) ${formatNumber(httpOurs, 1)} against ${formatNumber(httpFloor, 1)} µs; ` +
+        `the load generator ${formatNumber(oursLoad.loadGeneratorUs, 1)} against ${formatNumber(floorLoad.loadGeneratorUs, 1)} µs`,
+    );
+  }
+  return { headers, rows, notes };
+}
+
 function burstTable(runs: readonly BurstRun[]): Table {
   const headers = ['server', 'requests', 'all answered ms', 'median ms', 'statuses', 'RSS before', 'peak RSS', 'containers after', 'settings'];
   const notes: string[] = [];
@@ -585,6 +638,7 @@ function sections(results: BenchResults): Array<[string, Table]> {
   }
   if (results.memory.length > 0) out.push(['Memory under sustained load (RSS of the server process group)', memoryTable(results.memory)]);
   if (results.containerRss) out.push(['RSS per warm container against a bare worker importing the same bundle', containerRssTable(results.containerRss)]);
+  if (results.roundTrip) out.push(['Round trip without HTTP: ours against the floor', roundTripTable(results.roundTrip, results.load)]);
   if (results.burst.length > 0) out.push(['Burst: concurrent requests to a cold function', burstTable(results.burst)]);
   if (results.startup || results.reload) out.push(['Start-up and hot reload', startupTable(results.startup, results.reload)]);
   if (results.breakdown) out.push(["Where the server's memory goes after hello-world load", breakdownTable(results.breakdown)]);
