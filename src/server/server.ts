@@ -444,14 +444,17 @@ export class LocalServer {
 
   #accept(req: IncomingMessage, res: ServerResponse): void {
     const access = this.#trackAccess(req, res);
-    const handled = this.#handle(req, res, access).catch((error: unknown) => {
-      this.#logger.warn(`internal error serving ${req.method ?? '?'} ${req.url ?? '?'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      sendError(res, 'INTERNAL_ERROR', 'the local server failed to handle this request');
-    });
+    // One then() for both outcomes, which also forgets the request: catch() and finally() would each
+    // allocate more promises on every request. `handled` itself never rejects.
+    const handled: Promise<void> = this.#handle(req, res, access).then(
+      () => void this.#inFlight.delete(handled),
+      (error: unknown) => {
+        this.#inFlight.delete(handled);
+        this.#logger.warn(`internal error serving ${req.method ?? '?'} ${req.url ?? '?'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        sendError(res, 'INTERNAL_ERROR', 'the local server failed to handle this request');
+      },
+    );
     this.#inFlight.add(handled);
-    // then(), not finally(): finally allocates two more promises per request (handled never rejects).
-    const settled = (): void => void this.#inFlight.delete(handled);
-    void handled.then(settled, settled);
   }
 
   /**
@@ -463,7 +466,8 @@ export class LocalServer {
     if (target.startsWith(simPrefix) || target === '/__sim') return undefined;
     const startedMs = performance.now();
     const access: Partial<AccessEntry> = {};
-    res.once('close', () => {
+    // on(), not once(): 'close' is emitted once, and once() wraps every listener in another function.
+    res.on('close', () => {
       this.#logger.info(
         formatAccess({
           ...access,
@@ -657,12 +661,12 @@ export class LocalServer {
       return;
     }
     // The slot is held until the container froze: that is when it is free for the next request.
-    const running = result.done.then((report) => {
+    const running: Promise<InvocationReport> = result.done.then((report) => {
       release();
+      this.#running.delete(running);
       return report;
     });
     this.#running.add(running);
-    void running.then(() => this.#running.delete(running));
     if (nextRunMs !== undefined) {
       // A scheduled function called over HTTP: netlify dev's note instead of its response (scheduled.ts).
       const report = await running;
