@@ -18,7 +18,7 @@ import { nextRun, ScheduleRunner, scheduledAnswer, scheduledRequest } from './sc
 import { isSimPage, serveSimPage, simPrefix } from './sim-pages.ts';
 import { sendStaticFile, StaticFiles, type StaticFile } from './static-files.ts';
 import { isOwnConnection } from './own-connections.ts';
-import { isLoopback, isWildcard, parseTarget, publicUrl, simAccessAllowed, urlHost } from './url.ts';
+import { isLoopback, isWildcard, simAccessAllowed, TargetParser, urlHost } from './url.ts';
 
 /**
  * The part of the simulator facade (`src/sim/index.ts`) the server uses. The server depends on this
@@ -160,6 +160,7 @@ export class LocalServer {
   #inFlight = new Set<Promise<void>>();
   /** Invocations whose container has not frozen yet (a v2 answer goes out before its waitUntil work ends). */
   #running = new Set<Promise<unknown>>();
+  #targets: TargetParser;
   /** Requests still receiving their body: nothing acknowledged yet; outside ones are cut at shutdown. */
   #receiving = new Map<() => void, Socket>();
   #nextRequestNumber = 1;
@@ -210,6 +211,7 @@ export class LocalServer {
         ),
     });
     this.#url = init.url;
+    this.#targets = new TargetParser(init.url);
     this.#routeOptions = init.routeOptions;
     this.#clock = init.clock;
     this.#static = init.staticFiles;
@@ -509,7 +511,7 @@ export class LocalServer {
     }
     let url: URL;
     try {
-      url = parseTarget(req.url ?? '/', this.#url);
+      url = this.#targets.parse(req.url ?? '/');
     } catch {
       sendError(res, 'BAD_REQUEST', 'the request target is not a valid URL path');
       return;
@@ -627,7 +629,7 @@ export class LocalServer {
     const requestId = `r${this.#nextRequestNumber++}`;
     if (access) access.requestId = requestId;
     // Handed over as it arrived (no web Request in between): the simulator maps it for the function.
-    let request: BufferedRequest = { method, url: publicUrl(url, req.headers.host, this.#url), headers: requestHeaders(req), body };
+    let request: BufferedRequest = { method, url: this.#targets.publicUrl(url, req.headers.host), headers: requestHeaders(req), body };
     // As production's proxy: its own deploy context, whatever the client sent.
     if (this.#deployContext !== undefined) {
       const others = request.headers.filter(([name]) => name !== 'x-nf-deploy-context');

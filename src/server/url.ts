@@ -59,3 +59,37 @@ export function publicUrl(url: URL, host: string | undefined, fallbackBase: stri
   }
   return new URL(`${url.pathname}${url.search}`, fallbackBase).href;
 }
+
+/**
+ * {@link parseTarget} and {@link publicUrl} that remember their last answer. A server under load sees
+ * the same target from the same Host again and again (a test hammering one function), and parsing it
+ * twice per request was a visible share of the server's thread. The URL returned is shared between the
+ * requests that share its target, so callers must only read it.
+ */
+export class TargetParser {
+  readonly #base: string;
+  #last: { target: string; url: URL } | undefined;
+  #lastPublic: { url: URL; host: string | undefined; href: string } | undefined;
+
+  /** `base` is the server's own address (see {@link parseTarget}). */
+  constructor(base: string) {
+    this.#base = base;
+  }
+
+  /** The request target as a URL; throws as {@link parseTarget} does. */
+  parse(target: string): URL {
+    if (this.#last?.target === target) return this.#last.url;
+    const url = parseTarget(target, this.#base);
+    this.#last = { target, url };
+    return url;
+  }
+
+  /** {@link publicUrl} of a URL this parser returned. */
+  publicUrl(url: URL, host: string | undefined): string {
+    const last = this.#lastPublic;
+    if (last?.url === url && last.host === host) return last.href;
+    const href = publicUrl(url, host, this.#base);
+    this.#lastPublic = { url, host, href };
+    return href;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopback, isWildcard, parseTarget, publicUrl, simAccessAllowed, urlHost } from '../../src/server/url.ts';
+import { isLoopback, isWildcard, parseTarget, publicUrl, simAccessAllowed, TargetParser, urlHost } from '../../src/server/url.ts';
 
 const base = 'http://127.0.0.1:8888';
 
@@ -62,5 +62,21 @@ describe('simAccessAllowed', () => {
     expect(simAccessAllowed('2001:db8::1', false)).toBe(false);
     expect(simAccessAllowed(undefined, false)).toBe(false);
     expect(simAccessAllowed('192.168.1.20', true)).toBe(true);
+  });
+});
+
+describe('TargetParser', () => {
+  it('answers a repeated target and Host as the first time, and a changed one afresh', () => {
+    const parser = new TargetParser('http://127.0.0.1:8888');
+    const first = parser.parse('/.netlify/functions/hello?x=1');
+    expect(parser.parse('/.netlify/functions/hello?x=1')).toBe(first);
+    expect(parser.publicUrl(first, 'localhost:8888')).toBe('http://localhost:8888/.netlify/functions/hello?x=1');
+    // Same URL, another Host: the function must see the new Host.
+    expect(parser.publicUrl(first, 'example.test')).toBe('http://example.test/.netlify/functions/hello?x=1');
+    const other = parser.parse('/api/other');
+    expect(other).not.toBe(first);
+    expect(other.pathname).toBe('/api/other');
+    expect(parser.publicUrl(other, undefined)).toBe('http://127.0.0.1:8888/api/other');
+    expect(() => parser.parse('*')).toThrow();
   });
 });
