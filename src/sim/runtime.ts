@@ -106,14 +106,9 @@ async function invoke(fn: UserFunction, wire: InvokeWire): Promise<void> {
   // marks the container idle before the caller sees the response complete: a client that sends its
   // next request as soon as it has read a response finds this container warm and free, as on the
   // platform, where the runtime asks for the next event right after posting the response.
-  freeze({
-    type: 'frozen',
-    requestId,
-    durationMs: performance.now() - startedMs,
-    maxMemoryUsedMb: usedMemoryMb(),
-    pendingAtFreeze,
-    ...(final && { final }),
-  });
+  const report: FrozenMessage = { type: 'frozen', requestId, durationMs: performance.now() - startedMs, maxMemoryUsedMb: usedMemoryMb(), pendingAtFreeze };
+  if (final) report.final = final;
+  freeze(report);
 }
 
 async function main(): Promise<void> {
