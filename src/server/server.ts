@@ -467,19 +467,15 @@ export class LocalServer {
     const target = req.url ?? '/';
     if (target.startsWith(simPrefix) || target === '/__sim') return undefined;
     const startedMs = performance.now();
-    const access: Partial<AccessEntry> = {};
+    // Filled in as the request is served (request id, container, static file), then completed and
+    // logged in place: one object per request.
+    const access: Partial<AccessEntry> = { method: req.method ?? '?', path: target };
     // on(), not once(): 'close' is emitted once, and once() wraps every listener in another function.
     res.on('close', () => {
-      this.#logger.info(
-        formatAccess({
-          ...access,
-          method: req.method ?? '?',
-          path: target,
-          status: res.statusCode,
-          durationMs: performance.now() - startedMs,
-          ...(!res.writableFinished && { aborted: true }),
-        }),
-      );
+      access.status = res.statusCode;
+      access.durationMs = performance.now() - startedMs;
+      if (!res.writableFinished) access.aborted = true;
+      this.#logger.info(formatAccess(access as AccessEntry));
     });
     return access;
   }

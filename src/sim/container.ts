@@ -183,7 +183,7 @@ export class Container {
   }
 
   /** Starts one invocation. The caller (the pool) guarantees the container is idle or new. */
-  invoke(payload: InvocationPayload, onFinished: () => void): RunningInvocation {
+  invoke(payload: InvocationPayload, onFinished: (report: InvocationReport) => void): RunningInvocation {
     if (this.#active || this.#state === 'stopped' || this.#state === 'busy') {
       throw new Error(`container ${this.id} is not idle (${this.#state})`);
     }

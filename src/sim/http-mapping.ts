@@ -159,6 +159,26 @@ function headerValue(name: string, value: unknown): string {
 }
 
 /**
+ * `headers` alone (no `multiValueHeaders`, the usual result) as `Headers` iteration order: checked,
+ * lower-cased, sorted, and a name given twice in different case kept once (the last, as a Map would),
+ * without the Map and the lists of values the general case builds.
+ */
+function singleValueHeaders(headers: V1Result['headers']): Array<[string, string]> {
+  const list: Array<[string, string]> = [];
+  if (headers === undefined || headers === null) return list;
+  for (const name of Object.keys(headers)) list.push([headerName(name), headerValue(name, headers[name])]);
+  // Stable: of two spellings of one name, the later one stays later.
+  list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let kept = 0;
+  for (const field of list) {
+    if (kept > 0 && list[kept - 1]?.[0] === field[0]) list[kept - 1] = field;
+    else list[kept++] = field;
+  }
+  list.length = kept;
+  return list;
+}
+
+/**
  * Turns a v1 handler's `{statusCode, headers, multiValueHeaders, body, isBase64Encoded}` into the
  * answer sent to the client, with a web `Response`'s header rules (names lower-cased and sorted,
  * repeated fields joined with ", " except set-cookie) but without
@@ -172,14 +192,17 @@ export function fromV1Result(result: V1Result): BufferedResponse {
   if (result.body !== undefined && result.body !== null && typeof result.body !== 'string') {
     throw new InvalidV1ResultError('Your function response must have a string body. You gave: ' + typeof result.body);
   }
-  const fields = new Map<string, string[]>();
-  for (const [name, value] of Object.entries(result.headers ?? {})) fields.set(headerName(name), [headerValue(name, value)]);
-  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
-    if (!Array.isArray(values)) continue;
-    // multiValueHeaders win over headers for the same name, and each value stays separate (set-cookie).
-    const key = headerName(name);
-    if (values.length === 0) fields.delete(key);
-    else fields.set(key, values.map((value) => headerValue(name, value)));
+  const headers = result.multiValueHeaders === undefined || result.multiValueHeaders === null ? singleValueHeaders(result.headers) : undefined;
+  const fields = headers === undefined ? new Map<string, string[]>() : undefined;
+  if (fields) {
+    for (const [name, value] of Object.entries(result.headers ?? {})) fields.set(headerName(name), [headerValue(name, value)]);
+    for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
+      if (!Array.isArray(values)) continue;
+      // multiValueHeaders win over headers for the same name, and each value stays separate (set-cookie).
+      const key = headerName(name);
+      if (values.length === 0) fields.delete(key);
+      else fields.set(key, values.map((value) => headerValue(name, value)));
+    }
   }
   const bodyless = NULL_BODY_STATUSES.has(status) || !result.body;
   let body: Uint8Array | string | null = null;
@@ -189,7 +212,7 @@ export function fromV1Result(result: V1Result): BufferedResponse {
     // test/compat/corpus-netlify-dev.test.ts).
     body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
   }
-  const answer: BufferedResponse = { kind: 'buffered', status, headers: headerList(fields), body };
+  const answer: BufferedResponse = { kind: 'buffered', status, headers: headers ?? headerList(fields ?? new Map()), body };
   if (result.metadata?.builder_function === true) answer.builder = true;
   return answer;
 }

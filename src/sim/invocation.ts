@@ -17,8 +17,8 @@ export interface InvocationInit {
   /** The request's method and URL, for the warning when the invocation dies with its container. */
   method: string;
   url: string;
-  /** Called synchronously when the invocation ends, before anyone awaiting it resumes: the pool's release. */
-  onFinished: () => void;
+  /** Called synchronously with the report when the invocation ends, before anyone awaiting it resumes: the pool's release. */
+  onFinished: (report: InvocationReport) => void;
 }
 
 /** The head of a streamed v2 response. */
@@ -51,7 +51,7 @@ export class Invocation {
   #resolveResponse!: (response: Response | BufferedResponse) => void;
   #rejectResponse!: (error: Error) => void;
   #resolveDone!: (report: InvocationReport) => void;
-  #onFinished: () => void;
+  #onFinished: (report: InvocationReport) => void;
 
   constructor(init: InvocationInit) {
     this.requestId = init.requestId;
@@ -150,7 +150,7 @@ export class Invocation {
     // Only a body still streaming needs an error: building one (a stack trace) on every warm
     // invocation's end was about 5% of the server thread under load (cpu profile, hello-world).
     if (this.#body) this.failBody(rejection ?? new Error('the container stopped while streaming'));
-    this.#onFinished();
+    this.#onFinished(report);
     beforeDone?.();
     this.#resolveDone(report);
   }
