@@ -8,14 +8,23 @@ import type { Geo } from './api.ts';
  * netlify dev's default location (@netlify/dev-utils `mockLocation`), used when the caller passes no
  * geo and the request has no `x-nf-geo` header.
  */
-export const DEFAULT_GEO: Geo = {
+export const DEFAULT_GEO: Geo = frozenGeo({
   city: 'San Francisco',
   country: { code: 'US', name: 'United States' },
   subdivision: { code: 'CA', name: 'California' },
   longitude: 0,
   latitude: 0,
   timezone: 'UTC',
-};
+});
+
+/**
+ * `geo`, frozen with the objects inside it. A geo shared by every invocation (the default, a server's
+ * `--country`) is frozen so that its `x-nf-geo` encoding can be kept ({@link encodeGeoHeader}).
+ */
+export function frozenGeo(geo: Geo): Geo {
+  for (const value of Object.values(geo)) if (typeof value === 'object' && value !== null) Object.freeze(value);
+  return Object.freeze(geo);
+}
 
 /**
  * Netlify's default Node.js major for functions: zip-it-and-ship-it's default node version (24 since
@@ -48,11 +57,13 @@ export function resolveGeo(headers: ReadonlyArray<readonly [string, string]>, gi
 }
 
 // By geo object: nearly every invocation carries the same one (DEFAULT_GEO or the server's --country),
-// and its v1 event needs the header each time.
+// and its request needs the header each time. Only a frozen geo is remembered: a caller's own object
+// may change between two invocations, and each must carry what it holds then.
 const encodedGeos = new WeakMap<Geo, string>();
 
 /** Encodes a geo as Netlify's `x-nf-geo` header carries it. */
 export function encodeGeoHeader(geo: Geo): string {
+  if (!Object.isFrozen(geo)) return Buffer.from(JSON.stringify(geo)).toString('base64');
   let encoded = encodedGeos.get(geo);
   if (encoded === undefined) {
     encoded = Buffer.from(JSON.stringify(geo)).toString('base64');
