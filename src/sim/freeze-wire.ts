@@ -2,8 +2,9 @@
  * How a container's freeze crosses back to the simulator: one flat array rather than a nested object.
  * It travels once per invocation, carrying the end of the response (for a v1 handler, its result), so
  * its structured clone is on every request's path: as an object with the final message nested in it,
- * posting and receiving it took 1.7 µs on Node 24, as this array 1.0 µs (see invoke-wire.ts for why
- * the clone costs per value). The simulator decodes it back to the {@link FrozenMessage} it handles.
+ * posting and receiving it took 2.0 µs on Node 24, as this array 1.3 µs (`node bench/wire-cost.ts`;
+ * see invoke-wire.ts for why the clone costs per value). The simulator decodes it back to the
+ * {@link FrozenMessage} it handles.
  */
 import type { PendingWork } from './api.ts';
 import type { FinalMessage, V1Result } from './protocol.ts';
