@@ -9,19 +9,7 @@
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { Worker } from 'node:worker_threads';
-
-// The container: a module-scope counter (the article's `abc`), and a freeze after every answer. The
-// flag is cleared before the answer is posted, so a thaw that races ahead of the wait is never lost.
-const CONTAINER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const flag = new Int32Array(workerData);
-let abc = 0;
-parentPort.on('message', (id) => {
-  abc += 1;
-  Atomics.store(flag, 0, 0);
-  parentPort.postMessage([id, JSON.stringify({ message: 'Hello, abc is ' + abc })]);
-  Atomics.wait(flag, 0, 0);
-});`;
+import { FLOOR_CONTAINER } from './floor-container.ts';
 
 interface FloorContainer {
   worker: Worker;
@@ -35,7 +23,7 @@ let nextId = 0;
 
 function spawn(): FloorContainer {
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  const container: FloorContainer = { worker: new Worker(CONTAINER, { eval: true, workerData: flag.buffer }), flag, started: false };
+  const container: FloorContainer = { worker: new Worker(FLOOR_CONTAINER, { eval: true, workerData: flag.buffer }), flag, started: false };
   container.worker.on('message', ([id, body]: [number, string]) => {
     const entry = waiting.get(id);
     if (!entry) return;

@@ -15,6 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Simulator } from '../src/sim/index.ts';
+import { FLOOR_CONTAINER } from './floor-container.ts';
 import type { RoundTripOutput, RoundTripSide } from './round-trip.ts';
 import { readThreadTimes } from './thread-times.ts';
 
@@ -26,18 +27,6 @@ if (!functionsDir || !Number.isInteger(concurrency) || concurrency < 1 || !(seco
   process.stderr.write('usage: round-trip-probe.ts <ours|floor> <functionsDir> <concurrency> <seconds>\n');
   process.exit(2);
 }
-
-/** The floor's container, as in bench/floor-server.ts. */
-const FLOOR_CONTAINER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const flag = new Int32Array(workerData);
-let abc = 0;
-parentPort.on('message', (id) => {
-  abc += 1;
-  Atomics.store(flag, 0, 0);
-  parentPort.postMessage([id, JSON.stringify({ message: 'Hello, abc is ' + abc })]);
-  Atomics.wait(flag, 0, 0);
-});`;
 
 interface FloorContainer {
   worker: Worker;
