@@ -206,7 +206,7 @@ export class SimEventLog implements SimEventSource {
   /**
    * Records an event about `containerId` of `functionName` and tells every subscriber. `body` becomes
    * the event (its base fields are set on it), so callers pass a new object each time: copying it into
-   * another, on every invocation's four events, was a measurable share of the server's thread.
+   * another would cost one more object per event, and a warm invocation makes four.
    */
   emit(functionName: string, containerId: string, body: SimEventBody): SimEvent {
     const event = body as SimEvent;
