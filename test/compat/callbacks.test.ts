@@ -7,11 +7,14 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import path from 'node:path';
 import { ManualClock, Simulator } from '../../src/sim/index.ts';
 import { startGate } from '../server/helpers.ts';
-import { COMPAT_FIXTURES, fn, startSite } from './helpers.ts';
+import { COMPAT_FIXTURES, fn, sharedSite } from './helpers.ts';
 
 describe('on Node 24 (Netlify\'s default)', () => {
+  // One server for the block: each test calls its own functions (see sharedSite).
+  const site = sharedSite('esm-site');
+
   it('a callback handler fails every request with Runtime.CallbackHandlerDeprecated, and a WARN says why and how to fix it', async () => {
-    const { url, log } = await startSite('esm-site');
+    const { url, log } = site();
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const res = await fetch(fn(url, 'callback-handler'));
       expect(res.status).toBe(502);
@@ -26,7 +29,7 @@ describe('on Node 24 (Netlify\'s default)', () => {
   });
 
   it('builder() from @netlify/functions wraps the handler in a three-parameter function, so it fails the same way', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const res = await fetch(fn(url, 'builder-fn'));
     expect(res.status).toBe(502);
     expect(((await res.json()) as { errorType: string }).errorType).toBe('Runtime.CallbackHandlerDeprecated');
@@ -34,8 +37,11 @@ describe('on Node 24 (Netlify\'s default)', () => {
 });
 
 describe('on Node 22 (nodeVersionMajor: 22, as AWS_LAMBDA_JS_RUNTIME=nodejs22.x selects)', () => {
+  // One server for the block: each test calls its own functions (see sharedSite).
+  const site = sharedSite('cjs-site', { simulator: { nodeVersionMajor: 22 } });
+
   it('runs callback(null, result), callback(error) and context.succeed as Lambda does, and warns that Node 24 will refuse them', async () => {
-    const { url, log } = await startSite('cjs-site', { simulator: { nodeVersionMajor: 22 } });
+    const { url, log } = site();
     const ok = await fetch(fn(url, 'callback-handler'));
     expect([ok.status, await ok.text()]).toEqual([200, 'callback ok, waits: true']);
     const failed = await fetch(fn(url, 'callback-error'));
@@ -46,7 +52,7 @@ describe('on Node 22 (nodeVersionMajor: 22, as AWS_LAMBDA_JS_RUNTIME=nodejs22.x 
   });
 
   it('builder() answers with its metadata, and the answer is marked as a builder\'s', async () => {
-    const { url, running } = await startSite('cjs-site', { simulator: { nodeVersionMajor: 22 } });
+    const { url, running } = site();
     const res = await fetch(fn(url, 'builder-fn'));
     expect([res.status, await res.text()]).toEqual([200, 'built on demand']);
     const invoked = await running.server.simulator.invokeBuffered('builder-fn', { method: 'GET', url: `${url}/.netlify/builders/builder-fn`, headers: [], body: null });
@@ -57,7 +63,7 @@ describe('on Node 22 (nodeVersionMajor: 22, as AWS_LAMBDA_JS_RUNTIME=nodejs22.x 
   });
 
   it('callbackWaitsForEmptyEventLoop: the answer waits for the request left in flight; set to false, it goes out at once', async () => {
-    const { url } = await startSite('cjs-site', { simulator: { nodeVersionMajor: 22 } });
+    const { url } = site();
     // Default (true): not answered while the outbound request the handler started is held.
     const held = await startGate();
     let answered = false;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock, Simulator } from '../../src/sim/index.ts';
 import { onTestFinished } from 'vitest';
 import path from 'node:path';
-import { COMPAT_FIXTURES, fn, startSite } from './helpers.ts';
+import { COMPAT_FIXTURES, fn, sharedSite } from './helpers.ts';
 
 interface V1Echo {
   event: {
@@ -44,9 +44,13 @@ const SAN_FRANCISCO = {
   timezone: 'UTC',
 };
 
+// One server for the file: the echo functions these tests call keep no state between invocations, and
+// every assertion is about the invocation's own event or context (see sharedSite).
+const site = sharedSite('esm-site');
+
 describe('the v1 event and context', () => {
   it('carries the headers Netlify adds (client IP, site and account ids, geo, request id), rawUrl, rawQuery and multi-value fields', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const res = await fetch(fn(url, 'cjs-exports-handler', '?tag=a&tag=b&q=x%20y'), { headers: { 'x-custom': 'one' } });
     expect(res.status).toBe(200);
     const { event, clientContext, hasCallbackMembers } = (await res.json()) as V1Echo;
@@ -74,7 +78,7 @@ describe('the v1 event and context', () => {
   });
 
   it('passes a text body as text and a binary body base64-encoded', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const text = (await (await fetch(fn(url, 'cjs-exports-handler'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' })).json()) as V1Echo;
     expect([text.event.body, text.event.isBase64Encoded]).toEqual(['{"a":1}', false]);
     const binary = (await (
@@ -84,7 +88,7 @@ describe('the v1 event and context', () => {
   });
 
   it('takes the location from an x-nf-geo request header (base64 JSON)', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const paris = { city: 'Paris', country: { code: 'FR', name: 'France' } };
     const res = await fetch(fn(url, 'cjs-exports-handler'), { headers: { 'x-nf-geo': Buffer.from(JSON.stringify(paris)).toString('base64') } });
     const { event } = (await res.json()) as V1Echo;
@@ -92,7 +96,7 @@ describe('the v1 event and context', () => {
   });
 
   it('decodes an Identity JWT from Authorization: Bearer into clientContext (without verifying it, as netlify dev does)', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const claims = { sub: 'user-1', email: 'ada@example.com', app_metadata: { roles: ['admin'] } };
     const res = await fetch(fn(url, 'cjs-exports-handler'), { headers: { authorization: `Bearer ${jwt(claims)}` } });
     const { clientContext } = (await res.json()) as V1Echo;
@@ -124,7 +128,7 @@ interface V2Echo {
 
 describe('the v2 context', () => {
   it('turns cookies.set/delete into Set-Cookie headers and reads the request cookies', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const res = await fetch(fn(url, 'v2-context'), { headers: { cookie: 'theme=dark; other=1' } });
     expect(res.status).toBe(200);
     expect(res.headers.getSetCookie()).toEqual([
@@ -136,7 +140,7 @@ describe('the v2 context', () => {
   });
 
   it('holds the request id, ip, url, geo, site, deploy, account and region, and Netlify.context is the same object', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const res = await fetch(fn(url, 'v2-context', '?x=1'));
     const body = (await res.json()) as V2Echo;
     expect(body).toEqual({
@@ -158,7 +162,7 @@ describe('the v2 context', () => {
   });
 
   it('takes geo from an x-nf-geo header', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const tokyo = { city: 'Tokyo', country: { code: 'JP', name: 'Japan' }, timezone: 'Asia/Tokyo' };
     const res = await fetch(fn(url, 'v2-context'), { headers: { 'x-nf-geo': Buffer.from(JSON.stringify(tokyo)).toString('base64') } });
     expect(((await res.json()) as V2Echo).geo).toEqual(tokyo);

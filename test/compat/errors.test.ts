@@ -4,15 +4,19 @@
  * differs: production adds a `trace`, netlify dev answers 500 with text).
  */
 import { describe, expect, it } from 'vitest';
-import { fn, startSite } from './helpers.ts';
+import { fn, sharedSite } from './helpers.ts';
 
 async function errorOf(res: Response): Promise<{ status: number; body: Record<string, unknown> }> {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 describe('errors', () => {
+  // One server for the block: each test calls its own functions (see sharedSite); the START lines
+  // counted below are v1-throws', which only the first test calls.
+  const site = sharedSite('esm-site');
+
   it('an uncaught exception in a v1 or v2 handler: 502 with its type and message, no stack, and the container stays warm', async () => {
-    const { url, log } = await startSite('esm-site');
+    const { url, log } = site();
     const v1 = await errorOf(await fetch(fn(url, 'v1-throws')));
     expect(v1).toEqual({ status: 502, body: { errorType: 'TypeError', errorMessage: 'v1 went wrong' } });
     const v2 = await errorOf(await fetch(fn(url, 'v2-throws')));
@@ -30,7 +34,7 @@ describe('errors', () => {
   });
 
   it('a v1 result that is not an object, or has no numeric statusCode: Runtime.InvalidResponse', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const notObject = await errorOf(await fetch(fn(url, 'v1-string-result')));
     expect(notObject).toMatchObject({ status: 502, body: { errorType: 'Runtime.InvalidResponse' } });
     const badStatus = await errorOf(await fetch(fn(url, 'v1-bad-status')));
@@ -41,7 +45,7 @@ describe('errors', () => {
   });
 
   it('a v2 handler returning something other than a Response fails with production\'s message; undefined is an empty 204', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const bad = await errorOf(await fetch(fn(url, 'v2-object-return')));
     expect(bad).toEqual({
       status: 502,

@@ -3,11 +3,14 @@
  * production answers it. How v1 and v2 are told apart follows Netlify's bundler (docs/handlers.md).
  */
 import { describe, expect, it } from 'vitest';
-import { fn, startSite } from './helpers.ts';
+import { fn, sharedSite } from './helpers.ts';
 
 describe('a "type": "module" site', () => {
+  // One server for the block: each test calls functions no other test calls (see sharedSite).
+  const site = sharedSite('esm-site');
+
   it('decides v1 or v2 from each source as Netlify does, whatever the package type', async () => {
-    const { running } = await startSite('esm-site');
+    const { running } = site();
     const api = Object.fromEntries(running.functions.map((f) => [f.name, f.api]));
     expect(api).toMatchObject({
       'cjs-exports-handler': 'v1',
@@ -27,7 +30,7 @@ describe('a "type": "module" site', () => {
   });
 
   it('serves CommonJS exports.handler and module.exports = { handler } although the package is ESM', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const res = await fetch(fn(url, 'cjs-exports-handler'));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ style: 'exports.handler' });
@@ -37,7 +40,7 @@ describe('a "type": "module" site', () => {
   });
 
   it('serves export const handler (.mjs), a typed .ts handler, a CommonJS .cts file and a .mts v2 default export', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const [mjs, ts, cts, mts] = await Promise.all([
       fetch(fn(url, 'esm-handler')),
       fetch(fn(url, 'ts-handler'), { method: 'POST', body: 'x' }),
@@ -51,13 +54,13 @@ describe('a "type": "module" site', () => {
   });
 
   it('serves a v2 default export object with a fetch method, as production\'s bootstrap does', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const res = await fetch(fn(url, 'v2-fetch-object'));
     expect([res.status, await res.text()]).toEqual([200, 'fetch object /.netlify/functions/v2-fetch-object']);
   });
 
   it('fails `export default { handler }` as production does (a v2 default export that is not callable), saying how to fix it', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const res = await fetch(fn(url, 'default-object-handler'));
     expect(res.status).toBe(502);
     const body = (await res.json()) as { errorType: string; errorMessage: string };
@@ -66,7 +69,7 @@ describe('a "type": "module" site', () => {
   });
 
   it('schedule() leaves the handler callable; stream() streams the body with its head', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     // Called over HTTP, a scheduled function runs and netlify dev's note replaces its answer; a failed
     // run would be a 500 with the error in the note.
     const scheduled = await fetch(fn(url, 'scheduled'));
@@ -80,7 +83,7 @@ describe('a "type": "module" site', () => {
   });
 
   it('getContext() from @netlify/functions returns the invocation\'s context inside a v2 handler', async () => {
-    const { url } = await startSite('esm-site');
+    const { url } = site();
     const res = await fetch(fn(url, 'get-context'));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { requestId: string };
@@ -89,8 +92,11 @@ describe('a "type": "module" site', () => {
 });
 
 describe('a CommonJS site', () => {
+  // One server for the block: only the first test calls exports-handler and counts its invocations.
+  const site = sharedSite('cjs-site');
+
   it('serves exports.handler with its module state kept warm, and require of built-ins', async () => {
-    const { url } = await startSite('cjs-site');
+    const { url } = site();
     const first = await fetch(fn(url, 'exports-handler', '?a=1&a=2&b=3'));
     expect(first.status).toBe(200);
     expect(first.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
@@ -100,7 +106,7 @@ describe('a CommonJS site', () => {
   });
 
   it('serves ESM syntax in a .js file and a TypeScript-compiled exports.default as v2', async () => {
-    const { url, running } = await startSite('cjs-site');
+    const { url, running } = site();
     const api = Object.fromEntries(running.functions.map((f) => [f.name, f.api]));
     expect(api).toMatchObject({ 'esm-syntax': 'v2', 'ts-compiled-default': 'v2', 'exports-handler': 'v1' });
     const esm = await fetch(fn(url, 'esm-syntax'), { method: 'DELETE' });

@@ -3,7 +3,7 @@
  * with the status Node would have chosen, and the connection closed.
  */
 import { describe, expect, it } from 'vitest';
-import { startTestServer } from '../server/helpers.ts';
+import { sharedTestServer } from '../server/helpers.ts';
 import { errorCode, rawExchange } from './helpers.ts';
 
 const cases: Array<{ name: string; request: () => string; status: number; code: string }> = [
@@ -38,9 +38,14 @@ const cases: Array<{ name: string; request: () => string; status: number; code: 
   },
 ];
 
+// One server for the whole file: every test opens its own connection, and what a test checks (its
+// refusal, then that the server still serves hello-world) holds whatever the requests before it were.
+// A server per test cost a quarter of a second each (see sharedTestServer).
+const server = sharedTestServer();
+
 describe('parser refusals get a JSON error body with a code', () => {
   it.each(cases)('$name: $status $code, connection closed, and the server keeps serving', async ({ request, status, code }) => {
-    const { url } = await startTestServer();
+    const { url } = server();
     const answer = await rawExchange(url, request());
     expect(answer.status).toBe(status);
     expect(answer.headers['content-type']).toBe('application/json');
@@ -53,7 +58,7 @@ describe('parser refusals get a JSON error body with a code', () => {
 
 describe('a refusal pipelined behind a valid request', () => {
   it('answers the valid request first, then the JSON 400, in order on the one connection', async () => {
-    const { url } = await startTestServer();
+    const { url } = server();
     const answer = await rawExchange(url, 'GET /api/hello-world HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n');
     // Responses are matched to requests by order: the first one must be the GET's.
     expect(answer.status).toBe(200);
@@ -67,7 +72,7 @@ describe('a refusal pipelined behind a valid request', () => {
 
 describe('an HTTP/1.1 request without Host', () => {
   it('is refused 400 MALFORMED_REQUEST in JSON (Node alone answers a bare 400), and HTTP/1.0 without Host is served', async () => {
-    const { url } = await startTestServer();
+    const { url } = server();
     const answer = await rawExchange(url, 'GET /api/hello-world HTTP/1.1\r\n\r\n');
     expect(answer.status).toBe(400);
     expect(answer.headers['content-type']).toBe('application/json');

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { onTestFinished } from 'vitest';
+import { beforeAll, onTestFinished } from 'vitest';
 import { ManualClock } from '../../src/sim/index.ts';
 import { startLocalServer, type RunningLocalServer, type StartLocalServerOptions } from '../../src/server/start.ts';
 import { resolveSite, type ResolveSiteOptions } from '../../src/site/site.ts';
@@ -41,33 +41,71 @@ export class LogCollector {
   }
 }
 
+/** Registers a cleanup: by default `onTestFinished` (after the test); `sharedTestServer` collects them for after the file's tests. */
+export type Defer = (cleanup: () => Promise<unknown> | void) => void;
+
+const afterThisTest: Defer = (cleanup) => {
+  onTestFinished(async () => {
+    await cleanup();
+  });
+};
+
 /** A fresh temp directory, removed after the test. */
-export async function tempDir(prefix: string): Promise<string> {
+export async function tempDir(prefix: string, defer: Defer = afterThisTest): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
 /**
  * Starts the `npm start` stack (real simulator, real Blobs backend) on port 0 with a manual clock and a
- * private Blobs directory; stopped after the test.
+ * private Blobs directory; stopped after the test (or whenever `defer` runs its cleanups).
  */
-export async function startTestServer(
-  options: Partial<StartLocalServerOptions> & { rootDir?: string; resolve?: ResolveSiteOptions } = {},
-): Promise<{
+export async function startTestServer(options: TestServerOptions = {}, defer: Defer = afterThisTest): Promise<TestServer> {
+  const clock = new ManualClock();
+  const log = new LogCollector();
+  const blobsDirectory = await tempDir('server-blobs-', defer);
+  const { rootDir = repoRoot, resolve, ...rest } = options;
+  const site = options.site ?? (await resolveSite(rootDir, resolve));
+  const running = await startLocalServer({ site, port: 0, clock, logger: log, blobsDirectory, ...rest });
+  defer(() => running.destroy());
+  return { running, url: running.url, clock, log };
+}
+
+/** What `startTestServer` takes: the server's options, plus the site's directory or how to resolve it. */
+export type TestServerOptions = Partial<StartLocalServerOptions> & { rootDir?: string; resolve?: ResolveSiteOptions };
+
+/** A server started by `startTestServer`. */
+export interface TestServer {
   running: RunningLocalServer;
   url: string;
   clock: ManualClock;
   log: LogCollector;
-}> {
-  const clock = new ManualClock();
-  const log = new LogCollector();
-  const blobsDirectory = await tempDir('server-blobs-');
-  const { rootDir = repoRoot, resolve, ...rest } = options;
-  const site = options.site ?? (await resolveSite(rootDir, resolve));
-  const running = await startLocalServer({ site, port: 0, clock, logger: log, blobsDirectory, ...rest });
-  onTestFinished(() => running.destroy());
-  return { running, url: running.url, clock, log };
+}
+
+/**
+ * One `startTestServer` server for all the tests of the enclosing describe block (or file): started in
+ * beforeAll, destroyed after the last test. Only for tests that do not depend on each other's state
+ * (they call different functions, or functions that keep nothing, and none of them reads request
+ * ids, counts the log, advances the clock or fills a store another one reads). Why: a start costs about
+ * a quarter of a second of CPU (a Blobs thread, and every function of the site bundled and its config
+ * read), which a file of a dozen independent tests paid a dozen times. Returns a getter, valid inside
+ * the tests.
+ */
+export function sharedTestServer(options: TestServerOptions = {}): () => TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    const cleanups: Array<() => Promise<unknown> | void> = [];
+    server = await startTestServer(options, (cleanup) => cleanups.push(cleanup));
+    return async () => {
+      // Last registered first: the server stops before its Blobs directory is removed.
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    };
+  });
+  return () => {
+    if (server === undefined) throw new Error('sharedTestServer: the server is started in beforeAll, use it inside a test');
+    return server;
+  };
 }
 
 /**
