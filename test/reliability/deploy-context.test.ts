@@ -5,12 +5,16 @@
  * whatever `--context` said, and the DELETE emptied the store.
  */
 import { describe, expect, it } from 'vitest';
-import { startTestServer } from '../server/helpers.ts';
+import { sharedTestServer, startTestServer } from '../server/helpers.ts';
 import { errorCode } from './helpers.ts';
 
 describe('the deploy context reaches functions', () => {
+  // One production server for the first two tests: the second one's DELETE is refused whatever the
+  // store holds (see sharedTestServer).
+  const production = sharedTestServer({ resolve: { context: 'production' } });
+
   it('under --context production, collect refuses DELETE without a token (403 FORBIDDEN) and keeps what it stored', async () => {
-    const { url } = await startTestServer({ resolve: { context: 'production' } });
+    const { url } = production();
     const post = await fetch(`${url}/api/collect`, { method: 'POST', body: '{"kept":1}', headers: { 'content-type': 'application/json', 'idempotency-key': 'kept' } });
     expect(post.status).toBe(201);
     const refused = await fetch(`${url}/api/collect`, { method: 'DELETE' });
@@ -21,7 +25,7 @@ describe('the deploy context reaches functions', () => {
   });
 
   it('a client cannot claim another context: the server overwrites x-nf-deploy-context', async () => {
-    const { url } = await startTestServer({ resolve: { context: 'production' } });
+    const { url } = production();
     const refused = await fetch(`${url}/api/collect`, { method: 'DELETE', headers: { 'x-nf-deploy-context': 'dev' } });
     expect(refused.status).toBe(403);
   });

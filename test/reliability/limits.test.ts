@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { resolveSite } from '../../src/site/site.ts';
-import { repoRoot, startGate, startTestServer } from '../server/helpers.ts';
+import { repoRoot, sharedTestServer, startGate, startTestServer } from '../server/helpers.ts';
 import { errorCode, rawExchange, reliabilitySite } from './helpers.ts';
 
 const deep = `{"a":${'['.repeat(32_000)}${']'.repeat(32_000)}}`;
@@ -24,8 +24,12 @@ describe('undeliverable payloads (item 3)', () => {
 });
 
 describe('client timeouts (item 7)', () => {
+  // One server for both: each stalls its own connection, and nothing the first does starts an
+  // invocation the second would see in the log (see sharedTestServer).
+  const server = sharedTestServer({ http: { timeouts: { headersMs: 200, requestMs: 400 } } });
+
   it('headers that trickle in too slowly (slowloris) get 408 REQUEST_TIMEOUT in JSON, and the connection closes', async () => {
-    const { url } = await startTestServer({ http: { timeouts: { headersMs: 200, requestMs: 400 } } });
+    const { url } = server();
     const answer = await rawExchange(url, 'GET /api/hello-world HTTP/1.1\r\nHost: x\r\nX-Slow: ');
     expect(answer.status).toBe(408);
     expect(errorCode(answer.body)).toBe('REQUEST_TIMEOUT');
@@ -33,7 +37,7 @@ describe('client timeouts (item 7)', () => {
   });
 
   it('a body that stops arriving gets 408 REQUEST_TIMEOUT once the request bound passes', async () => {
-    const { url, log } = await startTestServer({ http: { timeouts: { headersMs: 200, requestMs: 400 } } });
+    const { url, log } = server();
     const answer = await rawExchange(url, 'POST /api/send-data HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{');
     expect(answer.status).toBe(408);
     expect(errorCode(answer.body)).toBe('REQUEST_TIMEOUT');

@@ -6,12 +6,16 @@ import { once } from 'node:events';
 import { request, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { defaultMaxBodyBytes } from '../../src/server/server.ts';
-import { startTestServer } from '../server/helpers.ts';
+import { sharedTestServer } from '../server/helpers.ts';
 import { errorCode, rawExchange } from './helpers.ts';
+
+// One server for the file: each test's uploads are refused on their own connections, and what a test
+// checks (its answers, and that the server serves on) holds whatever came before (see sharedTestServer).
+const server = sharedTestServer();
 
 describe('the 413 reaches a client still writing', () => {
   it("Node's fetch posting 7 MB gets the 413 JSON every time, not EPIPE", async () => {
-    const { url } = await startTestServer();
+    const { url } = server();
     const body = new Uint8Array(7 * 1024 * 1024).fill(0x61);
     for (let attempt = 0; attempt < 5; attempt++) {
       const res = await fetch(`${url}/api/send-data`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
@@ -22,7 +26,7 @@ describe('the 413 reaches a client still writing', () => {
   });
 
   it('a chunked writer that keeps writing past the limit gets the 413, then the connection ends', async () => {
-    const { url } = await startTestServer();
+    const { url } = server();
     for (let attempt = 0; attempt < 5; attempt++) {
       const req = request(`${url}/api/send-data`, { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, agent: false });
       const errors: Error[] = [];
@@ -53,14 +57,14 @@ describe('the 413 reaches a client still writing', () => {
 
 describe('Expect: 100-continue with a body over the limit', () => {
   it('answers 413 PAYLOAD_TOO_LARGE at once, without inviting the upload with 100 Continue', async () => {
-    const { url } = await startTestServer();
+    const { url } = server();
     const answer = await rawExchange(url, 'POST /api/send-data HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 10000000\r\n\r\n');
     expect(answer.status).toBe(413);
     expect(errorCode(answer.body)).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('still says 100 Continue to a body within the limit, and serves it', async () => {
-    const { url } = await startTestServer();
+    const { url } = server();
     const body = '{"a":1}';
     const answer = await rawExchange(url, `POST /api/hello-world HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
     expect(answer.raw).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /);
