@@ -43,8 +43,14 @@ describe('the third-party corpus under netlify functions:serve and the simulator
       env: { ...process.env, BROWSER: 'none' },
     });
     exited = once(child, 'exit');
+    // The simulator side starts while netlify-cli boots (about two seconds): neither needs the other
+    // until the requests, and starting one after the other made the file that much longer.
+    blobsDirectory = await mkdtemp(path.join(tmpdir(), 'corpus-blobs-'));
+    const oursStarted = resolveSite(CORPUS_SITE).then((site) =>
+      startLocalServer({ site, port: 0, clock: new ManualClock(), logger: new LogCollector(), blobsDirectory }),
+    );
     let output = '';
-    await new Promise<void>((resolve, reject) => {
+    const theirsReady = new Promise<void>((resolve, reject) => {
       const onData = (chunk: Buffer): void => {
         output += chunk.toString();
         // Ready, and every function built (netlify-cli logs one line per function as it loads it).
@@ -54,8 +60,11 @@ describe('the third-party corpus under netlify functions:serve and the simulator
       child.stderr?.on('data', onData);
       void exited.then(() => reject(new Error(`netlify functions:serve exited before it was ready:\n${output}`)));
     });
-    blobsDirectory = await mkdtemp(path.join(tmpdir(), 'corpus-blobs-'));
-    running = await startLocalServer({ site: await resolveSite(CORPUS_SITE), port: 0, clock: new ManualClock(), logger: new LogCollector(), blobsDirectory });
+    // Both settle before either failure is thrown, so afterAll stops our server even when netlify-cli failed.
+    const [ourSide] = await Promise.allSettled([oursStarted, theirsReady]);
+    if (ourSide.status === 'fulfilled') running = ourSide.value;
+    await theirsReady;
+    await oursStarted;
     const ours = running.url;
     const theirs = `http://127.0.0.1:${port}`;
     for (const testCase of CORPUS_CASES) {
