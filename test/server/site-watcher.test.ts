@@ -1,16 +1,30 @@
 /**
  * Edits while serving, on a real temp site watched by the real server: every wait is on the server's
  * "rebuild after ..." log line, never a sleep.
+ *
+ * The tests run concurrently: each has its own temp site, server and watcher, and most of a test is
+ * waiting for the watcher's debounce and the file system's events, which one after the other made this
+ * one of the longest files of the suite. So each test uses its own context's `expect` and
+ * `onTestFinished` (vitest cannot tell concurrent tests apart through the global ones).
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { startTestServer, tempDir, type LogCollector } from './helpers.ts';
+import { describe, it, type TestContext } from 'vitest';
+import { startTestServer, tempDir, type Defer, type LogCollector } from './helpers.ts';
 
 const fn = (body: string): string => `export default async () => new Response(${JSON.stringify(body)});\n`;
 
-async function watchedSite(functions: Record<string, string>, extra: Record<string, string> = {}): Promise<{ dir: string; fns: string }> {
-  const dir = await tempDir('watched-site-');
+/** Cleanups after this test, registered on its own context (see the file comment). */
+function after(context: TestContext): Defer {
+  return (cleanup) => {
+    context.onTestFinished(async () => {
+      await cleanup();
+    });
+  };
+}
+
+async function watchedSite(defer: Defer, functions: Record<string, string>, extra: Record<string, string> = {}): Promise<{ dir: string; fns: string }> {
+  const dir = await tempDir('watched-site-', defer);
   const fns = path.join(dir, 'netlify', 'functions');
   await mkdir(fns, { recursive: true });
   for (const [name, text] of Object.entries(functions)) await writeFile(path.join(fns, name), text);
@@ -44,10 +58,11 @@ async function text(url: string): Promise<string> {
   return `${response.status} ${await response.text()}`;
 }
 
-describe('the watcher: edits while serving', () => {
-  it('sees atomic saves (write a temp file, rename it over the original), again and again, and logs what changed and how long it took', async () => {
-    const { dir, fns } = await watchedSite({ 'hello.mjs': fn('one') });
-    const { url, log } = await startTestServer({ rootDir: dir, watch: true });
+describe.concurrent('the watcher: edits while serving', () => {
+  it('sees atomic saves (write a temp file, rename it over the original), again and again, and logs what changed and how long it took', async (context) => {
+    const { expect } = context;
+    const { dir, fns } = await watchedSite(after(context), { 'hello.mjs': fn('one') });
+    const { url, log } = await startTestServer({ rootDir: dir, watch: true }, after(context));
     expect(await text(`${url}/.netlify/functions/hello`)).toBe('200 one');
     for (const version of ['two', 'three', 'four']) {
       const seen = rebuilds(log);
@@ -60,9 +75,10 @@ describe('the watcher: edits while serving', () => {
     }
   });
 
-  it('a deleted function stops being served; re-added, it is served again', async () => {
-    const { dir, fns } = await watchedSite({ 'hello.mjs': fn('hi'), 'other.mjs': fn('other') });
-    const { url, log } = await startTestServer({ rootDir: dir, watch: true });
+  it('a deleted function stops being served; re-added, it is served again', async (context) => {
+    const { expect } = context;
+    const { dir, fns } = await watchedSite(after(context), { 'hello.mjs': fn('hi'), 'other.mjs': fn('other') });
+    const { url, log } = await startTestServer({ rootDir: dir, watch: true }, after(context));
     expect(await text(`${url}/.netlify/functions/hello`)).toBe('200 hi');
     let seen = rebuilds(log);
     await rm(path.join(fns, 'hello.mjs'));
@@ -75,9 +91,10 @@ describe('the watcher: edits while serving', () => {
     expect(await text(`${url}/.netlify/functions/other`)).toBe('200 other');
   });
 
-  it('serves a new function, a new folder function, and forgets a deleted folder', async () => {
-    const { dir, fns } = await watchedSite({ 'hello.mjs': fn('hi') });
-    const { url, log } = await startTestServer({ rootDir: dir, watch: true });
+  it('serves a new function, a new folder function, and forgets a deleted folder', async (context) => {
+    const { expect } = context;
+    const { dir, fns } = await watchedSite(after(context), { 'hello.mjs': fn('hi') });
+    const { url, log } = await startTestServer({ rootDir: dir, watch: true }, after(context));
     let seen = rebuilds(log);
     await writeFile(path.join(fns, 'fresh.mjs'), fn('fresh'));
     await nextRebuild(log, seen);
@@ -92,9 +109,10 @@ describe('the watcher: edits while serving', () => {
     expect((await fetch(`${url}/.netlify/functions/folder`)).status).toBe(404);
   });
 
-  it('many files at once (as a git checkout writes them) are all served once the rebuilds settle, in fewer batches than files', async () => {
-    const { dir, fns } = await watchedSite({ 'hello.mjs': fn('hi') });
-    const { url, log } = await startTestServer({ rootDir: dir, watch: true });
+  it('many files at once (as a git checkout writes them) are all served once the rebuilds settle, in fewer batches than files', async (context) => {
+    const { expect } = context;
+    const { dir, fns } = await watchedSite(after(context), { 'hello.mjs': fn('hi') });
+    const { url, log } = await startTestServer({ rootDir: dir, watch: true }, after(context));
     const seen = rebuilds(log);
     const names = Array.from({ length: 20 }, (_, i) => `bulk-${i}`);
     await Promise.all(names.map((name) => writeFile(path.join(fns, `${name}.mjs`), fn(name))));
@@ -105,10 +123,11 @@ describe('the watcher: edits while serving', () => {
     expect(log.matching(/rebuild after .* failed/)).toEqual([]);
   });
 
-  it('reloads the site when .env or netlify.toml changes: new environment, new redirects', async () => {
+  it('reloads the site when .env or netlify.toml changes: new environment, new redirects', async (context) => {
+    const { expect } = context;
     const report = 'export default async () => new Response(String(process.env.GREETING));\n';
-    const { dir } = await watchedSite({ 'greet.mjs': report }, { '.env': 'GREETING=hello\n' });
-    const { url, log, running } = await startTestServer({ rootDir: dir, watch: true });
+    const { dir } = await watchedSite(after(context), { 'greet.mjs': report }, { '.env': 'GREETING=hello\n' });
+    const { url, log, running } = await startTestServer({ rootDir: dir, watch: true }, after(context));
     expect(await text(`${url}/.netlify/functions/greet`)).toBe('200 hello');
     let seen = rebuilds(log);
     const temp = path.join(dir, '.env.tmp');
@@ -130,10 +149,11 @@ describe('the watcher: edits while serving', () => {
     expect(await text(`${url}/hi`)).toBe('200 bonjour');
   });
 
-  it("reloads on the publish directory's _redirects, and ignores the browser assets beside it", async () => {
-    const { dir } = await watchedSite({ 'hello.mjs': fn('hi') }, { 'netlify.toml': '[build]\npublish = "dist"\n' });
+  it("reloads on the publish directory's _redirects, and ignores the browser assets beside it", async (context) => {
+    const { expect } = context;
+    const { dir } = await watchedSite(after(context), { 'hello.mjs': fn('hi') }, { 'netlify.toml': '[build]\npublish = "dist"\n' });
     await mkdir(path.join(dir, 'dist'));
-    const { url, log } = await startTestServer({ rootDir: dir, watch: true });
+    const { url, log } = await startTestServer({ rootDir: dir, watch: true }, after(context));
     const seen = rebuilds(log);
     // A browser bundle is not a function source: no rebuild for it ...
     await writeFile(path.join(dir, 'dist', 'app.js'), 'console.log("browser")\n');
