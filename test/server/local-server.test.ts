@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { cp, writeFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, onTestFailed } from 'vitest';
-import { fixtureSite, startGate, startTestServer, tempDir } from './helpers.ts';
+import { fixtureSite, sharedTestServer, startGate, startTestServer, tempDir } from './helpers.ts';
 
 async function curl(url: string, init?: RequestInit): Promise<{ status: number; body: string; headers: Headers }> {
   const res = await fetch(url, init);
@@ -20,6 +20,11 @@ function postJson(url: string, payload: unknown): Promise<{ status: number; body
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+// One server for three tests that read nothing another test changes: the v2 answer of an empty collect,
+// an unknown function, and a body refused before any function runs (see sharedTestServer). The others
+// count request ids, containers, log lines or stored payloads, and start their own.
+const stateless = sharedTestServer();
 
 describe("the article's transcripts, over HTTP", () => {
   it('hello-world answers abc 1, 2, 3 from one warm container', async () => {
@@ -59,7 +64,7 @@ describe("the article's transcripts, over HTTP", () => {
 
 describe('responses', () => {
   it('sends a v2 answer that was complete at once whole, with a Content-Length instead of chunks', async () => {
-    const { url } = await startTestServer();
+    const { url } = stateless();
     const res = await fetch(`${url}/api/collect`);
     const body = await res.text();
     expect(res.status).toBe(200);
@@ -162,7 +167,7 @@ describe('send-data and the fire-and-forget bug, seen through /api/collect', () 
 
 describe('bad input against the real simulator', () => {
   it('an unknown function is a 404 with a code', async () => {
-    const { url } = await startTestServer();
+    const { url } = stateless();
     const res = await curl(`${url}/api/no-such-function`);
     expect(res.status).toBe(404);
     expect(JSON.parse(res.body)).toEqual({ error: { code: 'FUNCTION_NOT_FOUND', message: 'function "no-such-function" does not exist' } });
@@ -203,7 +208,7 @@ describe('bad input against the real simulator', () => {
   });
 
   it('a 7 MB body is refused with 413 and the server keeps serving', async () => {
-    const { url } = await startTestServer();
+    const { url } = stateless();
     const res = await curl(`${url}/api/collect`, { method: 'POST', body: 'x'.repeat(7 * 1024 * 1024) }).catch(
       (error: unknown) => ({ status: -1, body: String(error), headers: new Headers() }),
     );
