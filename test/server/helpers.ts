@@ -87,10 +87,10 @@ export interface TestServer {
  * One `startTestServer` server for all the tests of the enclosing describe block (or file): started in
  * beforeAll, destroyed after the last test. Only for tests that do not depend on each other's state
  * (they call different functions, or functions that keep nothing, and none of them reads request
- * ids, counts the log, advances the clock or fills a store another one reads). Why: a start costs about
- * a quarter of a second of CPU (a Blobs thread, and every function of the site bundled and its config
- * read), which a file of a dozen independent tests paid a dozen times. Returns a getter, valid inside
- * the tests.
+ * ids, counts the log, advances the clock or fills a store another one reads). Why: a start takes about
+ * a quarter of a second, most of it CPU (a Blobs thread, and every function of the site bundled and its
+ * config read), which a file of a dozen independent tests paid a dozen times. Returns a getter, valid
+ * inside the tests.
  */
 export function sharedTestServer(options: TestServerOptions = {}): () => TestServer {
   let server: TestServer | undefined;
