@@ -325,7 +325,7 @@ async function main(): Promise<void> {
   // Round by round, every server once per round: a ratio is then taken between runs minutes apart.
   for (let round = 1; round <= options.rounds; round++) {
     for (const scenario of SCENARIOS) {
-      for (const serverId of ['ours', 'netlify', 'floor', 'bare'] as const) {
+      for (const serverId of ['ours', 'netlify', 'floor', 'floor-work', 'bare'] as const) {
         if (selected.has(serverId) && serverAnswers(serverId, scenario.id)) load.push(await loadRun(serverId, scenario, options, round));
       }
     }

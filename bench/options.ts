@@ -8,6 +8,7 @@ export type BenchTarget =
   | 'ours'
   | 'netlify'
   | 'floor'
+  | 'floor-work'
   | 'bare'
   | 'memory'
   | 'container-rss'
@@ -25,6 +26,7 @@ export const ALL_TARGETS: readonly BenchTarget[] = [
   'ours',
   'netlify',
   'floor',
+  'floor-work',
   'bare',
   'memory',
   'container-rss',

@@ -82,6 +82,14 @@ export interface Ratios {
    * The floor is the least any simulator that runs each invocation in a freezing worker can cost.
    */
   helloOursOverFloor: number | null;
+  /**
+   * requests/s, the floor with the simulator's work (bench/floor-work-server.ts) over the floor,
+   * hello-world: what the behaviour itself costs, written without the simulator's plumbing. No target:
+   * it bounds what any simulator keeping that behaviour can reach against the floor.
+   */
+  helloFloorWorkOverFloor: number | null;
+  /** requests/s, ours over the floor with the simulator's work, hello-world: what ours' plumbing costs. No target. */
+  helloOursOverFloorWork: number | null;
   /** requests/s, ours over netlify functions:serve, collect GET (v2). Issue 5 target: ≥ 100. */
   collectOursOverNetlify: number | null;
   /** requests/s, ours over bare node:http, hello-world (no target since issue 15: bare is no simulator's anchor; for context). */
@@ -157,6 +165,8 @@ export function ratioRounds(load: readonly LoadRun[]): Record<keyof Ratios, numb
   return {
     helloOursOverNetlify: per('ours', 'netlify', 'hello-world'),
     helloOursOverFloor: per('ours', 'floor', 'hello-world'),
+    helloFloorWorkOverFloor: per('floor-work', 'floor', 'hello-world'),
+    helloOursOverFloorWork: per('ours', 'floor-work', 'hello-world'),
     collectOursOverNetlify: per('ours', 'netlify', 'collect-get'),
     helloOursOverBare: per('ours', 'bare', 'hello-world'),
     collectOursOverBare: per('ours', 'bare', 'collect-get'),
@@ -174,6 +184,8 @@ export function computeRatios(load: readonly LoadRun[]): Ratios {
   return {
     helloOursOverNetlify: mid(rounds.helloOursOverNetlify),
     helloOursOverFloor: mid(rounds.helloOursOverFloor),
+    helloFloorWorkOverFloor: mid(rounds.helloFloorWorkOverFloor),
+    helloOursOverFloorWork: mid(rounds.helloOursOverFloorWork),
     collectOursOverNetlify: mid(rounds.collectOursOverNetlify),
     helloOursOverBare: mid(rounds.helloOursOverBare),
     collectOursOverBare: mid(rounds.collectOursOverBare),
@@ -445,6 +457,8 @@ function ratioTable(ratios: Ratios, load: readonly LoadRun[]): Table {
     headers: ['ratio (requests/s)', 'median of rounds', 'each round'],
     rows: [
       row('hello-world: ours / the floor', 'helloOursOverFloor'),
+      row("hello-world: the floor with the simulator's work / the floor", 'helloFloorWorkOverFloor'),
+      row("hello-world: ours / the floor with the simulator's work", 'helloOursOverFloorWork'),
       row('hello-world: ours / netlify', 'helloOursOverNetlify'),
       row('collect GET (v2): ours / netlify', 'collectOursOverNetlify'),
       row('hello-world: ours / bare node:http', 'helloOursOverBare'),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ServerCommand } from './proc.ts';
 
 /** A server under test. */
-export type ServerId = 'ours' | 'netlify' | 'floor' | 'bare';
+export type ServerId = 'ours' | 'netlify' | 'floor' | 'floor-work' | 'bare';
 
 /** A request the servers are driven with. */
 export type ScenarioId = 'hello-world' | 'collect-get';
@@ -33,15 +33,18 @@ export const SERVER_LABELS: Record<ServerId, string> = {
   ours: 'ours (npm start)',
   netlify: 'netlify functions:serve --offline',
   floor: 'the floor (node:http + a worker per request)',
+  'floor-work': "the floor with the simulator's work per request",
   bare: 'bare node:http',
 };
 
 /**
  * Whether `server` can answer `scenario`. The floor (bench/floor-server.ts) models hello-world only: a
- * module-scope counter in a worker that freezes; collect's Blobs store is beyond what it models.
+ * module-scope counter in a worker that freezes; collect's Blobs store is beyond what it models. So
+ * does the floor with the simulator's work (bench/floor-work-server.ts), which runs hello-world's
+ * handler.
  */
 export function serverAnswers(server: ServerId, scenario: ScenarioId): boolean {
-  return server !== 'floor' || scenario === 'hello-world';
+  return (server !== 'floor' && server !== 'floor-work') || scenario === 'hello-world';
 }
 
 /** A server's start command for one port, or why it cannot run here. */
@@ -144,6 +147,18 @@ export function planServer(id: ServerId, projectRoot: string): ServerPlan {
           name: 'floor',
           command: process.execPath,
           args: [join(projectRoot, 'bench', 'floor-server.ts')],
+          cwd: projectRoot,
+          env: { PORT: String(port) },
+          logPath,
+        }),
+      };
+    case 'floor-work':
+      return {
+        available: true,
+        command: (port, logPath) => ({
+          name: 'floor-work',
+          command: process.execPath,
+          args: [join(projectRoot, 'bench', 'floor-work-server.ts'), projectRoot],
           cwd: projectRoot,
           env: { PORT: String(port) },
           logPath,

@@ -40,6 +40,8 @@ describe('bench report', () => {
     expect(computeRatios(load)).toEqual({
       helloOursOverNetlify: 8,
       helloOursOverFloor: 0.75,
+      helloFloorWorkOverFloor: null,
+      helloOursOverFloorWork: null,
       helloOursOverBare: 0.5,
       collectOursOverNetlify: null,
       collectOursOverBare: null,
@@ -71,6 +73,18 @@ describe('bench report', () => {
     expect(computeRatios(rounds).helloOursOverFloor).toBe(0.8);
     const met = checkTargets({ load: rounds, memory: [], coldStart: null, warmOverhead: null, ratios: computeRatios(rounds) });
     expect(met.find((t) => t.name === 'hello-world: ours / the floor requests/s')).toMatchObject({ met: true, measured: '0.80×' });
+  });
+
+  it("splits ours / the floor into the behaviour's cost (the floor with the simulator's work / the floor) and the plumbing's (ours / that)", () => {
+    const round = (n: number, ours: number, work: number, floor: number): LoadRun[] => [
+      { server: 'ours', scenario: 'hello-world', round: n, status: 'ok', figures: figures(ours) },
+      { server: 'floor-work', scenario: 'hello-world', round: n, status: 'ok', figures: figures(work) },
+      { server: 'floor', scenario: 'hello-world', round: n, status: 'ok', figures: figures(floor) },
+    ];
+    const rounds = [...round(1, 6_000, 7_500, 10_000), ...round(2, 3_000, 4_000, 5_000)];
+    expect(ratioRounds(rounds).helloFloorWorkOverFloor).toEqual([0.75, 0.8]);
+    expect(ratioRounds(rounds).helloOursOverFloorWork).toEqual([0.8, 0.75]);
+    expect(computeRatios(rounds)).toMatchObject({ helloOursOverFloor: 0.6, helloFloorWorkOverFloor: 0.775, helloOursOverFloorWork: 0.775 });
   });
 
   it('checks the issue targets: met, not met, or not measured', () => {

@@ -1,0 +1,57 @@
+/**
+ * The container of the floor with the simulator's work (bench/floor-work-server.ts): the floor's
+ * worker (bench/floor-container.ts) plus what a container must do for one warm v1 invocation to keep
+ * the behaviour the simulator promises, with none of its plumbing. It rebuilds the request from the
+ * flat message, builds the v1 event with Netlify's platform headers and the Blobs field and the
+ * Lambda context (the project's own functions for both, so the handler gets the same input), runs the
+ * real handler inside an `AsyncLocalStorage` run (how work a handler starts is traced to its request),
+ * and measures the duration and the memory REPORT prints; then it posts the result and freezes.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { V1Result } from '../src/sim/protocol.ts';
+import { toV1Event } from '../src/sim/http-mapping.ts';
+import { LOCAL_ACCOUNT_ID } from '../src/sim/platform-defaults.ts';
+import { withBlobsField } from '../src/sim/runtime/v1-blobs.ts';
+import { buildV1Context } from '../src/sim/runtime/v1-context.ts';
+
+/** What the server hands each container at start. */
+export interface FloorWorkData {
+  flag: SharedArrayBuffer;
+  functionPath: string;
+  functionName: string;
+  /** Parts of the work left out (see bench/floor-work-server.ts). */
+  without: string[];
+}
+
+/** One invocation on the wire: the same flat shape as the simulator's (src/sim/invoke-wire.ts). */
+export type FloorWorkInvocation = [requestId: string, deadlineMs: number, clientIp: string, method: string, url: string, headers: string, geoHeader: string, siteId: string];
+
+/** The answer and the freeze, in one message. */
+export type FloorWorkAnswer = [requestId: string, durationMs: number, maxMemoryUsedMb: number, result: V1Result];
+
+const data = workerData as FloorWorkData;
+const port = parentPort;
+if (!port) throw new Error('the container must run in a worker thread');
+const flag = new Int32Array(data.flag);
+const { handler } = (await import(data.functionPath)) as { handler: (event: unknown, context: unknown) => Promise<V1Result> };
+const tracking = new AsyncLocalStorage<string>();
+const without = new Set(data.without);
+
+port.on('message', ([requestId, deadlineMs, clientIp, method, url, joined, geoHeader, siteId]: FloorWorkInvocation) => {
+  const startedMs = performance.now();
+  const parts = joined.split('\n');
+  const headers: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) headers.push([parts[i] as string, parts[i + 1] as string]);
+  const event = without.has('event') ? { headers } : withBlobsField(toV1Event({ method, url, headers, body: null }, clientIp, { requestId, geoHeader, siteId, accountId: LOCAL_ACCOUNT_ID }), process.env['NETLIFY_BLOBS_CONTEXT']);
+  const context = without.has('event') ? {} : buildV1Context({ functionName: data.functionName, memoryLimitMb: 1024, requestId, deadlineMs, authorization: undefined, siteUrl: undefined }, false);
+  void (without.has('tracking') ? handler(event, context) : tracking.run(requestId, () => handler(event, context))).then((result) => {
+    const usedMb = without.has('memory') ? 0 : Math.ceil(getHeapStatistics().used_heap_size / (1024 * 1024));
+    const answer: FloorWorkAnswer = [requestId, performance.now() - startedMs, usedMb, result];
+    // As the floor: the flag is cleared before the answer is posted, so a thaw racing ahead is never lost.
+    Atomics.store(flag, 0, 0);
+    port.postMessage(answer);
+    Atomics.wait(flag, 0, 0);
+  });
+});
