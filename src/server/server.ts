@@ -637,6 +637,10 @@ export class LocalServer {
     if (nextRunMs !== undefined) request = scheduledRequest(request, nextRunMs);
     const geo = this.#geo !== undefined && req.headers['x-nf-geo'] === undefined ? this.#geo : undefined;
     let result: BufferedInvocationResult;
+    // The slot is held until the container froze: that is when it is free for the next request. The
+    // end arrives in the simulator's own callback, synchronously: a then() on `done` for it cost a
+    // promise and a turn of the microtask queue on every request.
+    let ended: InvocationReport | undefined;
     try {
       result = await this.#simulator.invokeBuffered(name, request, {
         clientIp: clientIp(req),
@@ -648,6 +652,10 @@ export class LocalServer {
           }
           this.#logger.info(formatStart(start, name));
         },
+        onEnd: (report) => {
+          ended = report;
+          release();
+        },
         // A request's own x-nf-geo header is more specific than the server-wide --country.
         ...((params !== undefined || geo !== undefined) && { context: { ...(params !== undefined && { params }), ...(geo !== undefined && { geo }) } }),
       });
@@ -658,16 +666,16 @@ export class LocalServer {
       sendError(res, mapped.code, mapped.message);
       return;
     }
-    // The slot is held until the container froze: that is when it is free for the next request.
-    const running: Promise<InvocationReport> = result.done.then((report) => {
-      release();
-      this.#running.delete(running);
-      return report;
-    });
-    this.#running.add(running);
+    // Still running after its answer (waitUntil work, a streamed body, a background function): shutdown
+    // waits for it.
+    if (ended === undefined) {
+      const { done } = result;
+      this.#running.add(done);
+      void done.then(() => this.#running.delete(done));
+    }
     if (nextRunMs !== undefined) {
       // A scheduled function called over HTTP: netlify dev's note instead of its response (scheduled.ts).
-      const report = await running;
+      const report = ended ?? (await result.done);
       this.#logReport(report);
       const { response } = result;
       const status = response.status;
@@ -679,13 +687,16 @@ export class LocalServer {
     // A background function's 202 goes out at once: its run (up to 15 minutes) is not waited for.
     if (this.#routes.api(name) === 'v1' && this.#routes.config(name)?.background !== true) {
       // A v1 handler has nothing left to do once it returned (no waitUntil, no streaming): its
-      // container freezes together with the answer, so waiting for the freeze costs nothing. It makes
-      // the log read in order (END, REPORT and any "froze with pending work" warning before the client
-      // has its answer) and guarantees that a client calling again at once finds the container free.
+      // container freezes together with the answer, so waiting for the freeze costs nothing (it has
+      // usually come with the answer). It makes the log read in order (END, REPORT and any "froze with
+      // pending work" warning before the client has its answer) and guarantees that a client calling
+      // again at once finds the container free.
       // v2 answers are not held: they may stream, and waitUntil work runs after the response is sent.
-      this.#logReport(await running);
+      this.#logReport(ended ?? (await result.done));
+    } else if (ended !== undefined) {
+      this.#logReport(ended);
     } else {
-      void running.then((report) => this.#logReport(report));
+      void result.done.then((report) => this.#logReport(report));
     }
     const { response } = result;
     if (response instanceof Response) await writeResponse(response, res, requestId, method === 'HEAD');

@@ -143,6 +143,12 @@ export interface InvokeOptions {
    * log line, a test) know which container took it even when the handler never answers.
    */
   onStart?: (start: { requestId: string; containerId: string; coldStart: boolean }) => void;
+  /**
+   * Called with the report when the invocation ends (the container froze, failed or stopped, or the
+   * request was throttled), synchronously, before `done` resolves with the same report. Lets a caller
+   * that serves many requests (the local server) act on every end without a promise per invocation.
+   */
+  onEnd?: (report: InvocationReport) => void;
   /** Routing facts for the v2 context (params) and platform headers (geo). */
   context?: InvocationContextInput;
 }

@@ -199,7 +199,7 @@ export class Simulator {
     };
     this.#assertOpen();
     const container = pool.acquire();
-    if (!container) return this.#throttled(name, requestId, request);
+    if (!container) return this.#throttled(name, requestId, request, options);
     // Everything the simulator does when the invocation ends happens in the container's own callback,
     // synchronously: a then() on `done` for it cost a promise and a closure on every invocation.
     let running: RunningInvocation | undefined;
@@ -210,6 +210,7 @@ export class Simulator {
       if (running) this.#inFlight.delete(running.done);
       if (report.outcome === 'init-error') this.#registry.noteInit(name, bundle.bundleHash, report.errorMessage ?? 'the module failed to load');
       else if (report.outcome === 'ok' && report.coldStart) this.#registry.noteInit(name, bundle.bundleHash, undefined);
+      options.onEnd?.(report);
     });
     options.onStart?.({ requestId, containerId: container.id, coldStart: running.coldStart });
     const done = running.done;
@@ -281,7 +282,7 @@ export class Simulator {
     rmSync(this.#tmpRoot, { recursive: true, force: true });
   }
 
-  #throttled(name: string, requestId: string, request: BufferedRequest): BufferedInvocationResult {
+  #throttled(name: string, requestId: string, request: BufferedRequest, options: InvokeOptions): BufferedInvocationResult {
     // Lambda's answer when reserved concurrency is exhausted; no container is touched.
     const report: InvocationReport = {
       requestId,
@@ -299,6 +300,7 @@ export class Simulator {
     this.#logger?.warn(`[${name}] ${requestId} throttled: ${report.errorMessage}`);
     const url = new URL(request.url);
     this.#events.emit(name, '', { type: 'throttled', requestId, method: request.method, path: `${url.pathname}${url.search}` });
+    options.onEnd?.(report);
     return {
       requestId,
       containerId: '',

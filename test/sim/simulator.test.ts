@@ -389,6 +389,26 @@ describe('pool', () => {
     expect((await call(sim, 'modes')).status).toBe(200);
   });
 
+  it('calls onEnd with the report before done resolves: after a freeze, a timeout and a throttle', async () => {
+    const { sim, clock } = startSim({ maxConcurrency: 1, timeoutMs: 1000 });
+    const ends: string[] = [];
+    const onEnd = (report: { requestId: string; outcome: string }): void => void ends.push(`${report.requestId} ${report.outcome}`);
+    const warm = await sim.invoke('modes', request('modes'), { requestId: 'a', onEnd });
+    // Synchronous with the freeze: it has run before anyone awaiting done resumes.
+    const seenAtDone = await warm.done.then(() => [...ends]);
+    expect(seenAtDone).toEqual(['a ok']);
+    const started = whenStarted();
+    const hanging = sim.invoke('modes', request('modes', { query: 'mode=hang' }), { requestId: 'b', onEnd, onStart: started.onStart });
+    await started.containerId;
+    const throttled = await sim.invoke('modes', request('modes'), { requestId: 'c', onEnd });
+    expect(throttled.response.status).toBe(429);
+    expect(ends).toEqual(['a ok', 'c throttled']);
+    clock.advance(1000);
+    const timedOut = await (await hanging).done;
+    expect(timedOut.outcome).toBe('timeout');
+    expect(ends).toEqual(['a ok', 'c throttled', 'b timeout']);
+  });
+
   it('handlers see the simulator clock through Date, at init and on every invocation', async () => {
     const { sim, clock } = startSim({ clock: undefined });
     clock.set(Date.UTC(2030, 5, 1));
