@@ -1,13 +1,14 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { BatchedLog, FLUSH_DELAY_MS } from '../../src/server/log-sink.ts';
+import { BatchedLog, FLUSH_DELAY_MS, type LogStream } from '../../src/server/log-sink.ts';
 
 /** Both streams write into one timeline, so the order across stdout and stderr is visible. */
-function recorder(): { timeline: Array<[string, string]>; out: { write(text: string): void }; err: { write(text: string): void } } {
+function recorder(): { timeline: Array<[string, string]>; out: LogStream; err: LogStream } {
   const timeline: Array<[string, string]> = [];
+  const decoder = new TextDecoder();
   return {
     timeline,
-    out: { write: (text) => void timeline.push(['out', text]) },
-    err: { write: (text) => void timeline.push(['err', text]) },
+    out: { write: (chunk) => void timeline.push(['out', decoder.decode(chunk)]) },
+    err: { write: (chunk) => void timeline.push(['err', decoder.decode(chunk)]) },
   };
 }
 
@@ -58,6 +59,27 @@ describe('batched log output (npm start)', () => {
       ['out', 'SIGTERM: draining in-flight requests\n'],
       ['out', 'stopped\n'],
     ]);
+  });
+
+  it('keeps every byte of long batches, long lines and non-ASCII text, and never changes a chunk once written', () => {
+    const chunks: Uint8Array[] = [];
+    const sink: LogStream = { write: (chunk) => void chunks.push(chunk) };
+    const turn = manualSchedule();
+    const log = new BatchedLog({ out: sink, err: sink, schedule: turn.schedule });
+    const lines = Array.from({ length: 3000 }, (_, i) => `REPORT RequestId: r${i} Duration: 0.${i} ms — ${'é'.repeat(i % 7)}`);
+    const long = `GET /${'x'.repeat(200_000)} 200`;
+    for (const line of lines.slice(0, 1500)) log.info(line);
+    log.info(long);
+    for (const line of lines.slice(1500)) log.info(line);
+    turn.runAll();
+    const firstBatch = chunks.map((chunk) => Buffer.from(chunk).toString('utf8')).join('');
+    expect(firstBatch).toBe([...lines.slice(0, 1500), long, ...lines.slice(1500)].map((line) => `${line}\n`).join(''));
+    const copies = chunks.map((chunk) => Uint8Array.from(chunk));
+    // A second batch (its lines are longer than the first's) must not write into the first one's bytes.
+    for (const line of lines) log.info(`${line} again`);
+    turn.runAll();
+    expect(chunks.slice(0, copies.length).map((chunk) => Uint8Array.from(chunk))).toEqual(copies);
+    expect(chunks.slice(copies.length).map((chunk) => Buffer.from(chunk).toString('utf8')).join('')).toBe(lines.map((line) => `${line} again\n`).join(''));
   });
 
   it('by default writes a batch FLUSH_DELAY_MS after its first line, and a line queued later starts a new batch', () => {
