@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { pruneBundleCache, retainBundle } from '../../src/sim/bundle-cache.ts';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { PRUNE_STAMP, pruneBundleCache, retainBundle } from '../../src/sim/bundle-cache.ts';
 import { Simulator } from '../../src/sim/index.ts';
 import { FIXTURES_DIR, startSim } from './helpers.ts';
 
@@ -99,5 +99,34 @@ describe('the bundle cache', () => {
     release();
     expect(names(await pruneBundleCache(dir, limits))).toEqual(['live-1']);
     expect((await readdir(dir)).sort()).toEqual(['new-1', 'recent-1']);
+  });
+
+  it('is pruned at most once a minute per cache, by whichever process comes first', async () => {
+    // Over the default limits (200 entries) with entries older than the default minimum age (an hour).
+    const dir = await cacheWith(Array.from({ length: 202 }, (_, i) => ({ name: `old-${i}.mjs`, ageMs: 2 * 3_600_000 + i * 1_000 })));
+    const used = path.join(dir, 'old-0.mjs');
+    // Each fresh import of bundle-cache.ts stands for another process that has not pruned yet.
+    const freshProcess = async (): Promise<typeof import('../../src/sim/bundle-cache.ts')> => {
+      vi.resetModules();
+      return import('../../src/sim/bundle-cache.ts');
+    };
+    const stamp = path.join(dir, PRUNE_STAMP);
+    await writeFile(stamp, '');
+    await (await freshProcess()).noteBundleUse(dir, used);
+    expect((await readdir(dir)).length).toBe(203); // another process pruned within the minute: no prune
+
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    await utimes(stamp, twoMinutesAgo, twoMinutesAgo);
+    await (await freshProcess()).noteBundleUse(dir, used);
+    // The two least recently used went; the stamp stays (not an entry) and says a prune just started.
+    expect((await readdir(dir)).filter((name) => name !== PRUNE_STAMP)).toHaveLength(200);
+    expect(existsSync(path.join(dir, 'old-201.mjs'))).toBe(false);
+    expect(existsSync(path.join(dir, 'old-200.mjs'))).toBe(false);
+    // One entry over the limit again, from a third process within the minute: left for the next prune.
+    const threeHoursAgo = new Date(Date.now() - 3 * 3_600_000);
+    await writeFile(path.join(dir, 'older.mjs'), 'x');
+    await utimes(path.join(dir, 'older.mjs'), threeHoursAgo, threeHoursAgo);
+    await (await freshProcess()).noteBundleUse(dir, used);
+    expect(existsSync(path.join(dir, 'older.mjs'))).toBe(true);
   });
 });
