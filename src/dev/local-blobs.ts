@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { BlobsServer } from '@netlify/blobs/server';
-import type { BlobsThreadData, FromBlobsThread } from './blobs-thread.ts';
+import type { FromBlobsThread, ToBlobsThread } from './blobs-thread.ts';
 
 /** Options for {@link startLocalBlobs}. */
 export interface LocalBlobsOptions {
@@ -13,8 +13,9 @@ export interface LocalBlobsOptions {
   /** Site id the context names. Any string works locally. Default `local-site`. */
   siteId?: string;
   /**
-   * Run the server on a worker thread of its own instead of this thread's event loop (see
-   * blobs-thread.ts for why). `npm start` does; a test fixture need not. Default false.
+   * Run the server on a worker thread instead of this thread's event loop (see blobs-thread.ts for why):
+   * one thread per process, shared by every backend started this way. `npm start` does; a test fixture
+   * need not. Default false.
    */
   thread?: boolean;
 }
@@ -93,37 +94,95 @@ async function startHere(directory: string, token: string): Promise<{ server: Bl
   return { server, port };
 }
 
-/** Starts BlobsServer in blobs-thread.ts; `stop()` stops it there and waits for the thread to end. */
-function startInThread(directory: string, token: string): Promise<{ server: { stop(): Promise<void> }; port: number }> {
-  const workerData: BlobsThreadData = { directory, token };
-  // blobs-thread.ts from the checkout, the compiled blobs-thread.js from the installed package.
-  const worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './blobs-thread.ts' : './blobs-thread.js', import.meta.url), { workerData });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    worker.postMessage('stop');
-    // A thread that does not answer within a second is terminated: stopping must not hang shutdown.
-    const timer = setTimeout(() => void worker.terminate(), 1000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolve, reject) => {
-    const fail = (error: Error): void => {
-      void worker.terminate();
-      reject(error);
-    };
-    const exitedEarly = (code: number): void => fail(new Error(`the Blobs server thread exited (code ${code}) before listening`));
-    worker.once('error', fail);
-    worker.once('exit', exitedEarly);
-    worker.on('message', (message: FromBlobsThread) => {
-      if (message.type === 'listening') {
-        worker.off('error', fail);
-        worker.off('exit', exitedEarly);
-        // From now on a failure of the thread shows as a Blobs request that fails, not as a crash here.
-        worker.on('error', () => undefined);
-        resolve({ server: { stop }, port: message.port });
-      } else if (message.type === 'failed') {
-        fail(new Error(`the Blobs server could not start: ${message.message}`));
-      }
+/**
+ * The process's Blobs thread (blobs-thread.ts), shared by every backend started with `thread: true`:
+ * starting a thread and loading `@netlify/blobs/server` into it is about 0.2 s of CPU, paid once per
+ * process instead of once per local server. While a backend it serves is running, the thread keeps the
+ * process alive, as a thread of its own did; idle, it is unref'd, so it waits for the next backend of
+ * this process without keeping the process from exiting.
+ */
+class BlobsThread {
+  static #current: BlobsThread | undefined;
+
+  /** The running thread, started on first use (and again after one ended). */
+  static get(): BlobsThread {
+    if (BlobsThread.#current !== undefined && BlobsThread.#current.#ended !== undefined) BlobsThread.#current = undefined;
+    BlobsThread.#current ??= new BlobsThread();
+    return BlobsThread.#current;
+  }
+
+  readonly #worker: Worker;
+  readonly #exited: Promise<void>;
+  readonly #waiting = new Map<number, (message: FromBlobsThread) => void>();
+  #nextId = 1;
+  #live = 0;
+  #ended: Error | undefined;
+
+  private constructor() {
+    // blobs-thread.ts from the checkout, the compiled blobs-thread.js from the installed package.
+    this.#worker = new Worker(new URL(import.meta.url.endsWith('.ts') ? './blobs-thread.ts' : './blobs-thread.js', import.meta.url));
+    this.#worker.unref();
+    this.#worker.on('message', (message: FromBlobsThread) => {
+      const answer = this.#waiting.get(message.id);
+      this.#waiting.delete(message.id);
+      answer?.(message);
     });
-  });
+    // A failure of the thread shows as Blobs requests that fail and as starts that are refused, not as a crash here.
+    this.#worker.on('error', (error) => {
+      this.#ended ??= error;
+    });
+    this.#exited = new Promise<void>((resolve) => {
+      this.#worker.once('exit', (code) => {
+        this.#ended ??= new Error(`the Blobs server thread exited (code ${code})`);
+        if (BlobsThread.#current === this) BlobsThread.#current = undefined;
+        // Whoever still waits gets an answer: a start fails, a stop is done (its server went with the thread).
+        for (const [id, answer] of this.#waiting) answer({ type: 'failed', id, message: this.#ended.message });
+        this.#waiting.clear();
+        resolve();
+      });
+    });
+  }
+
+  #ask(message: ToBlobsThread): Promise<FromBlobsThread> {
+    if (this.#ended) return Promise.resolve({ type: 'failed', id: message.id, message: this.#ended.message });
+    return new Promise((resolve) => {
+      this.#waiting.set(message.id, resolve);
+      this.#worker.postMessage(message);
+    });
+  }
+
+  #hold(): void {
+    if (this.#live++ === 0) this.#worker.ref();
+  }
+
+  #release(): void {
+    if (--this.#live === 0) this.#worker.unref();
+  }
+
+  /** Starts a backend on the thread; `stop()` stops that backend (the thread stays for the next one). */
+  async start(directory: string, token: string): Promise<{ server: { stop(): Promise<void> }; port: number }> {
+    const id = this.#nextId++;
+    this.#hold();
+    const answer = await this.#ask({ type: 'start', id, directory, token });
+    if (answer.type !== 'listening') {
+      this.#release();
+      throw new Error(`the Blobs server could not start: ${answer.type === 'failed' ? answer.message : answer.type}`);
+    }
+    let stopped: Promise<void> | undefined;
+    const stop = (): Promise<void> =>
+      (stopped ??= (async () => {
+        // A thread that does not answer within a second is terminated (its other backends go with it, and
+        // the next start gets a new thread): stopping must not hang shutdown.
+        const timer = setTimeout(() => void this.#worker.terminate(), 1000);
+        await Promise.race([this.#ask({ type: 'stop', id }), this.#exited]);
+        clearTimeout(timer);
+        this.#release();
+      })());
+    return { server: { stop }, port: answer.port };
+  }
+}
+
+/** Starts BlobsServer on the process's Blobs thread (blobs-thread.ts). */
+function startInThread(directory: string, token: string): Promise<{ server: { stop(): Promise<void> }; port: number }> {
+  return BlobsThread.get().start(directory, token);
 }
