@@ -36,6 +36,8 @@ export interface ExternalsOptions {
   tolerateUnresolved: boolean;
   /** Filled with the specifiers kept external, and why, for the build log. */
   report: Map<string, ExternalReason>;
+  /** Filled with every `package.json` path probed, found or not (what the build depended on, for build-memo.ts). */
+  consulted?: Set<string>;
 }
 
 /** Why an import was left out of the bundle. */
@@ -78,6 +80,7 @@ export function externalsPlugin(options: ExternalsOptions): Plugin {
   const nativeCache = new Map<string, Promise<boolean | undefined>>();
   const readNative = (packageJsonPath: string): Promise<boolean | undefined> => {
     let found = nativeCache.get(packageJsonPath);
+    options.consulted?.add(packageJsonPath);
     if (!found) {
       found = readFile(packageJsonPath, 'utf8').then(
         (text) => isNativeModule(JSON.parse(text) as PackageJson),

@@ -12,6 +12,7 @@ import { build, type BuildResult, type Message, type Plugin } from 'esbuild';
 import type { FunctionConfig, HandlerApi } from './api.ts';
 import { externalsPlugin, PLATFORM_EXTERNALS, runtimeProvidedModules, type ExternalReason } from './bundle-externals.ts';
 import { noteBundleUse } from './bundle-cache.ts';
+import { memoizedBuild } from './build-memo.ts';
 import { SimError } from './errors.ts';
 import { collectIncludedFiles, includedFilesDigest, type IncludedFile } from './included-files.ts';
 import { handlerApiOf, readSourceShape, type ModuleFormat } from './handler-api.ts';
@@ -73,8 +74,9 @@ async function esbuildOnce(
   banner: string,
   plugins: Plugin[] = [],
   format: ModuleFormat = 'esm',
-): Promise<{ code: string; exports: string[] }> {
+): Promise<{ code: string; exports: string[]; inputs: string[]; memoizable: boolean }> {
   let result: BuildResult<{ write: false; metafile: true }>;
+  const workingDir = process.cwd();
   try {
     result = await build({
       entryPoints: [entry],
@@ -96,7 +98,10 @@ async function esbuildOnce(
   const output = result.outputFiles[0];
   if (!output) throw new SimError('BUNDLE_FAILED', `esbuild produced no output for ${entry}`);
   const exports = Object.values(result.metafile.outputs)[0]?.exports ?? [];
-  return { code: output.text, exports };
+  // Input paths are relative to the working directory; one in a plugin's namespace (`ns:path`) is not a file.
+  const keys = Object.keys(result.metafile.inputs);
+  const memoizable = keys.every((key) => !/^[\w-]+:/.test(key));
+  return { code: output.text, exports, inputs: keys.map((key) => path.resolve(workingDir, key)), memoizable };
 }
 
 /**
@@ -165,13 +170,8 @@ export async function bundleFunction(name: string, sourcePath: string, cacheDir:
   const baseDir = options?.baseDir ?? path.dirname(sourcePath);
   const config = options?.config ?? {};
   const externals = new Map<string, ExternalReason>();
-  const pluginFor = (tolerateUnresolved: boolean): Plugin =>
-    externalsPlugin({
-      external: [...PLATFORM_EXTERNALS, ...(config.externalNodeModules ?? [])],
-      providedByRuntime: runtimeProvidedModules(options?.nodeMajor ?? 24),
-      tolerateUnresolved,
-      report: externals,
-    });
+  const external = [...PLATFORM_EXTERNALS, ...(config.externalNodeModules ?? [])];
+  const providedByRuntime = runtimeProvidedModules(options?.nodeMajor ?? 24);
   // As Netlify's bundler does, the source's own module format is kept: a CommonJS function becomes a
   // CommonJS bundle (so `exports.handler` works whatever the site's package.json "type" says), and the
   // API is decided from the SOURCE's exports, not from the bundle's (see handler-api.ts).
@@ -181,9 +181,24 @@ export async function bundleFunction(name: string, sourcePath: string, cacheDir:
   // ESM bundles need the require shim for bundled CommonJS dependencies; a CommonJS bundle has `require`.
   const banner = format === 'cjs' ? '' : REQUIRE_SHIM;
   const buildOnce = async (tolerateUnresolved: boolean): Promise<string[]> => {
-    const built = await esbuildOnce(sourcePath, `${name}.${extension}`, banner, [pluginFor(tolerateUnresolved)], format);
+    // Another simulator of this process may have bundled this function already, unchanged (build-memo.ts).
+    const key = JSON.stringify({ cwd: process.cwd(), sourcePath, name, extension, banner, format, tolerateUnresolved, external, providedByRuntime });
+    const built = await memoizedBuild(key, async () => {
+      const report = new Map<string, ExternalReason>();
+      const consulted = new Set<string>();
+      const plugin = externalsPlugin({ external, providedByRuntime, tolerateUnresolved, report, consulted });
+      const result = await esbuildOnce(sourcePath, `${name}.${extension}`, banner, [plugin], format);
+      return {
+        value: { code: result.code, exports: result.exports, externals: [...report] },
+        inputs: result.inputs,
+        consulted: [...consulted],
+        // An import nothing resolved may resolve once something is installed where esbuild looked; not tracked.
+        memoize: result.memoizable && ![...report.values()].includes('unresolved'),
+      };
+    });
+    for (const [specifier, reason] of built.externals) externals.set(specifier, reason);
     code = built.code;
-    return format === 'cjs' ? shape.cjsExports : built.exports;
+    return format === 'cjs' ? shape.cjsExports : [...built.exports];
   };
   let code = '';
   let exports = await buildOnce(true);
