@@ -1,9 +1,9 @@
 /**
  * The third-party corpus: requests to functions written in the shapes real sites, Netlify's CLI fixtures
  * and its function templates use (test/compat/fixtures/corpus-site; each file names its shape), each
- * with the answer production gives. corpus.test.ts asserts these answers on the simulator;
- * corpus-netlify-dev.test.ts sends the same requests to `netlify functions:serve` and compares, except
- * where `netlifyDev` names the documented reason the two differ.
+ * with the answer production gives. corpus-netlify-dev.test.ts asserts these answers on the simulator,
+ * and sends the same requests to `netlify functions:serve` and compares, except where `netlifyDev`
+ * names the documented reason the two differ.
  */
 import { createHash, createHmac } from 'node:crypto';
 import path from 'node:path';
