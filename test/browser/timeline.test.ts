@@ -8,9 +8,9 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
-import { repoRoot, startTestServer, tempDir } from '../server/helpers.ts';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
+import { repoRoot, startTestServer } from '../server/helpers.ts';
 
 /** Debian's package; .ci/run installs it when missing. */
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,15 +26,22 @@ const chromiumArgs = [
 ];
 const resultsDir = path.join(repoRoot, 'test-results');
 
-async function openBrowser(colorScheme: 'light' | 'dark' = 'light'): Promise<BrowserContext> {
+/**
+ * One Chromium for the file (a launch is the costliest step here), and a fresh context per test: its
+ * own profile state (storage, cache, cookies) and colour scheme, closed after the test.
+ */
+let browser: Browser | undefined;
+beforeAll(async () => {
   if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  const context = await chromium.launchPersistentContext(await tempDir('timeline-chromium-'), {
-    executablePath: chromiumPath,
-    args: chromiumArgs,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    colorScheme,
-  });
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+  return async () => {
+    await browser?.close();
+  };
+});
+
+async function openBrowser(colorScheme: 'light' | 'dark' = 'light'): Promise<BrowserContext> {
+  if (!browser) throw new Error('Chromium did not start (see beforeAll)');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme });
   onTestFinished(() => context.close());
   return context;
 }
