@@ -141,40 +141,18 @@ export function planServer(id: ServerId, projectRoot: string): ServerPlan {
       };
     }
     case 'floor':
-      return {
-        available: true,
-        command: (port, logPath) => ({
-          name: 'floor',
-          command: process.execPath,
-          args: [join(projectRoot, 'bench', 'floor-server.ts')],
-          cwd: projectRoot,
-          env: { PORT: String(port) },
-          logPath,
-        }),
-      };
+      return benchScript('floor', projectRoot, 'floor-server.ts');
     case 'floor-work':
-      return {
-        available: true,
-        command: (port, logPath) => ({
-          name: 'floor-work',
-          command: process.execPath,
-          args: [join(projectRoot, 'bench', 'floor-work-server.ts'), projectRoot],
-          cwd: projectRoot,
-          env: { PORT: String(port) },
-          logPath,
-        }),
-      };
+      return benchScript('floor-work', projectRoot, 'floor-work-server.ts', projectRoot);
     case 'bare':
-      return {
-        available: true,
-        command: (port, logPath) => ({
-          name: 'bare',
-          command: process.execPath,
-          args: [join(projectRoot, 'bench', 'bare-server.ts')],
-          cwd: projectRoot,
-          env: { PORT: String(port) },
-          logPath,
-        }),
-      };
+      return benchScript('bare', projectRoot, 'bare-server.ts');
   }
+}
+
+/** A server that is one of the bench's own scripts, run in the checkout with node and `PORT`. */
+function benchScript(name: ServerId, projectRoot: string, script: string, ...args: string[]): ServerPlan {
+  return {
+    available: true,
+    command: (port, logPath) => ({ name, command: process.execPath, args: [join(projectRoot, 'bench', script), ...args], cwd: projectRoot, env: { PORT: String(port) }, logPath }),
+  };
 }
