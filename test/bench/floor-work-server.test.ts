@@ -19,10 +19,11 @@ async function start(): Promise<{ url: string; output: () => string }> {
   const child = spawn(process.execPath, [join(root, 'bench', 'floor-work-server.ts'), root], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  // 'close', not 'exit': only then has all of its stdout (the log, flushed at SIGTERM) been read.
+  const closed = once(child, 'close');
   stops.push(async () => {
-    if (child.exitCode !== null) return;
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await closed;
   });
   const lines = createInterface({ input: child.stderr });
   for await (const line of lines) {
