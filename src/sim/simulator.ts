@@ -210,7 +210,7 @@ export class Simulator {
       if (running) this.#inFlight.delete(running.done);
       if (report.outcome === 'init-error') this.#registry.noteInit(name, bundle.bundleHash, report.errorMessage ?? 'the module failed to load');
       else if (report.outcome === 'ok' && report.coldStart) this.#registry.noteInit(name, bundle.bundleHash, undefined);
-      options.onEnd?.(report);
+      this.#notifyEnd(options, report);
     });
     options.onStart?.({ requestId, containerId: container.id, coldStart: running.coldStart });
     const done = running.done;
@@ -282,6 +282,19 @@ export class Simulator {
     rmSync(this.#tmpRoot, { recursive: true, force: true });
   }
 
+  /**
+   * The caller's onEnd. It runs inside the container's own message handling, so a caller's exception
+   * must not escape it: the invocation would never resolve `done`, and the container would stay busy.
+   */
+  #notifyEnd(options: InvokeOptions, report: InvocationReport): void {
+    if (!options.onEnd) return;
+    try {
+      options.onEnd(report);
+    } catch (error) {
+      this.#logger?.warn(`[${report.functionName}] ${report.requestId} onEnd threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   #throttled(name: string, requestId: string, request: BufferedRequest, options: InvokeOptions): BufferedInvocationResult {
     // Lambda's answer when reserved concurrency is exhausted; no container is touched.
     const report: InvocationReport = {
@@ -300,7 +313,7 @@ export class Simulator {
     this.#logger?.warn(`[${name}] ${requestId} throttled: ${report.errorMessage}`);
     const url = new URL(request.url);
     this.#events.emit(name, '', { type: 'throttled', requestId, method: request.method, path: `${url.pathname}${url.search}` });
-    options.onEnd?.(report);
+    this.#notifyEnd(options, report);
     return {
       requestId,
       containerId: '',

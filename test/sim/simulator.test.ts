@@ -407,6 +407,11 @@ describe('pool', () => {
     const timedOut = await (await hanging).done;
     expect(timedOut.outcome).toBe('timeout');
     expect(ends).toEqual(['a ok', 'c throttled', 'b timeout']);
+    // A caller's onEnd that throws costs nothing but its own call: done resolves, the container is free.
+    const thrower = await sim.invoke('modes', request('modes'), { requestId: 'd', onEnd: () => { throw new Error('caller bug'); } });
+    expect((await thrower.done).outcome).toBe('ok');
+    expect((await sim.invoke('modes', request('modes'), { requestId: 'e', onEnd })).response.status).toBe(200);
+    expect(ends.at(-1)).toBe('e ok');
   });
 
   it('handlers see the simulator clock through Date, at init and on every invocation', async () => {
