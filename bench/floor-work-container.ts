@@ -1,18 +1,19 @@
 /**
  * The container of the floor with the simulator's work (bench/floor-work-server.ts): the floor's
  * worker (bench/floor-container.ts) plus what a container must do for one warm v1 invocation to keep
- * the behaviour the simulator promises, with none of its plumbing. It rebuilds the request from the
- * flat message, builds the v1 event with Netlify's platform headers and the Blobs field and the
- * Lambda context (the project's own functions for both, so the handler gets the same input), runs the
- * real handler inside an `AsyncLocalStorage` run (how work a handler starts is traced to its request),
- * and measures the duration and the memory REPORT prints; then it posts the result and freezes.
+ * the behaviour the simulator promises, with none of its plumbing. It decodes the invocation from the
+ * simulator's own wire format and builds the v1 event with Netlify's platform headers, the Blobs field
+ * and the Lambda context with the project's own functions (invoke-wire.ts, invocation-input.ts,
+ * v1-blobs.ts, v1-context.ts), so the handler gets the same input; it runs the real handler inside an
+ * `AsyncLocalStorage` run (how work a handler starts is traced to its request) and measures the
+ * duration and the memory REPORT prints; then it posts the result and freezes.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { V1Result } from '../src/sim/protocol.ts';
-import { toV1Event } from '../src/sim/http-mapping.ts';
-import { LOCAL_ACCOUNT_ID } from '../src/sim/platform-defaults.ts';
+import { wireRequestId, type InvokeWire } from '../src/sim/invoke-wire.ts';
+import type { V1Event, V1Result } from '../src/sim/protocol.ts';
+import { invocationInput } from '../src/sim/runtime/invocation-input.ts';
 import { withBlobsField } from '../src/sim/runtime/v1-blobs.ts';
 import { buildV1Context } from '../src/sim/runtime/v1-context.ts';
 
@@ -25,9 +26,6 @@ export interface FloorWorkData {
   without: string[];
 }
 
-/** One invocation on the wire: the same flat shape as the simulator's (src/sim/invoke-wire.ts). */
-export type FloorWorkInvocation = [requestId: string, deadlineMs: number, clientIp: string, method: string, url: string, headers: string, geoHeader: string, siteId: string];
-
 /** The answer and the freeze, in one message. */
 export type FloorWorkAnswer = [requestId: string, durationMs: number, maxMemoryUsedMb: number, result: V1Result];
 
@@ -39,12 +37,12 @@ const { handler } = (await import(data.functionPath)) as { handler: (event: unkn
 const tracking = new AsyncLocalStorage<string>();
 const without = new Set(data.without);
 
-port.on('message', ([requestId, deadlineMs, clientIp, method, url, joined, geoHeader, siteId]: FloorWorkInvocation) => {
+port.on('message', (wire: InvokeWire) => {
   const startedMs = performance.now();
-  const parts = joined.split('\n');
-  const headers: Array<[string, string]> = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) headers.push([parts[i] as string, parts[i + 1] as string]);
-  const event = without.has('event') ? { headers } : withBlobsField(toV1Event({ method, url, headers, body: null }, clientIp, { requestId, geoHeader, siteId, accountId: LOCAL_ACCOUNT_ID }), process.env['NETLIFY_BLOBS_CONTEXT']);
+  const requestId = wireRequestId(wire);
+  const deadlineMs = wire[2];
+  // The simulator's own decoding and v1 event (invocation-input.ts): the same work, the same event.
+  const event = without.has('event') ? {} : withBlobsField(invocationInput(wire, 'v1').event as V1Event, process.env['NETLIFY_BLOBS_CONTEXT']);
   const context = without.has('event') ? {} : buildV1Context({ functionName: data.functionName, memoryLimitMb: 1024, requestId, deadlineMs, authorization: undefined, siteUrl: undefined }, false);
   void (without.has('tracking') ? handler(event, context) : tracking.run(requestId, () => handler(event, context))).then((result) => {
     const usedMb = without.has('memory') ? 0 : Math.ceil(getHeapStatistics().used_heap_size / (1024 * 1024));

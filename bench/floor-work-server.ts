@@ -25,9 +25,10 @@ import { TargetParser } from '../src/server/url.ts';
 import { systemClock } from '../src/sim/clock.ts';
 import { SimEventLog } from '../src/sim/events.ts';
 import { fromV1Result } from '../src/sim/http-mapping.ts';
+import { encodeInvocation } from '../src/sim/invoke-wire.ts';
 import { DEFAULT_GEO, encodeGeoHeader, UNLINKED_SITE_ID } from '../src/sim/platform-defaults.ts';
 import type { InvocationReport } from '../src/sim/api.ts';
-import type { FloorWorkAnswer, FloorWorkData, FloorWorkInvocation } from './floor-work-container.ts';
+import type { FloorWorkAnswer, FloorWorkData } from './floor-work-container.ts';
 
 const FUNCTION_NAME = 'hello-world';
 /** Parts of the work left out, for measuring what each costs: `FLOOR_WORK_WITHOUT=logs,events,headers,result,event,tracking,memory`. */
@@ -118,10 +119,13 @@ const server = createServer((req, res) => {
   const method = req.method ?? 'GET';
   const requestId = `r${nextRequest++}`;
   const container = idle.pop() ?? spawn();
-  let joined = '';
-  if (without.has('headers')) joined = req.rawHeaders.join('\n');
-  else for (const [name, value] of requestHeaders(req)) joined += joined === '' ? `${name}\n${value}` : `\n${name}\n${value}`;
-  const invocation: FloorWorkInvocation = [requestId, Date.now() + 30_000, clientIp(req), method, targets.publicUrl(url, req.headers.host), joined, geoHeader, UNLINKED_SITE_ID];
+  const nowMs = Date.now();
+  // Without the headers' mapping: the raw pairs as they arrived, neither lower-cased nor sorted.
+  const headers = without.has('headers') ? rawPairs(req.rawHeaders) : requestHeaders(req);
+  const invocation = encodeInvocation(
+    { method, url: targets.publicUrl(url, req.headers.host), headers, body: null },
+    { requestId, nowMs, deadlineMs: nowMs + 30_000, clientIp: clientIp(req), geoHeader, siteId: UNLINKED_SITE_ID },
+  );
   waiting.set(requestId, { res, container, method, path: target, startedMs });
   if (!without.has('logs')) log.info(formatStart({ requestId, containerId: container.id, coldStart: !container.started }, FUNCTION_NAME));
   events.emit(FUNCTION_NAME, container.id, { type: 'invocation-start', requestId, method, path: url.pathname, coldStart: !container.started });
@@ -145,3 +149,9 @@ process.once('SIGTERM', () => {
   server.closeAllConnections();
   for (const container of [...idle, ...[...waiting.values()].map((entry) => entry.container)]) void container.worker.terminate();
 });
+
+function rawPairs(raw: string[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string]);
+  return pairs;
+}
